@@ -1,0 +1,187 @@
+import { listsModel, type Advisory } from './advisory.js';
+import type { AtsState, Device, Source } from './device.js';
+import type { Facts, Finding, YesNoUnknown } from './finding.js';
+import { verdictRank } from './finding.js';
+
+// Device x bulletins -> one finding. Pure. The rule of the bulletin: upgrading a listed unit
+// with a listed package is safe only when (1) the secondary input is dead and the unit runs
+// on the primary alone, or (2) nothing is loaded. "safe-to-upgrade" needs proof of one of the
+// two from fresh data; anything less is "unknown", never a guess.
+
+/** Below this an input is treated as dead when its voltage is compared with its status. */
+const LIVE_VOLTS = 50;
+
+const other = (s: Source): Source => (s === 'A' ? 'B' : 'A');
+
+export function evaluate(device: Device, advisories: readonly Advisory[]): Finding {
+  if (device.kind === 'not-ats') {
+    return { verdict: 'not-ats', reason: device.why, action: '' };
+  }
+  const model = device.identity.model;
+  if (model === undefined) {
+    return {
+      verdict: 'unknown',
+      reason: 'Rack ATS (by sysObjectID) but it reported no model number (neither atsIdentModelNumber nor sysDescr MN:), so the bulletin cannot be checked',
+      action: 'Read the model from the unit\'s label or web page and check it against the bulletin by hand.',
+      facts: facts(device.state),
+    };
+  }
+  const listing = advisories.filter((a) => listsModel(a, model));
+  if (listing.length === 0) {
+    const notes = advisories.flatMap((a) => a.lookalikes.filter((l) => l.pattern.test(model.trim())).map((l) => l.note));
+    const ids = advisories.map((a) => a.id).join(', ');
+    return {
+      verdict: 'not-affected',
+      reason: `${model} is not on ${ids || 'any bundled bulletin'}${notes.length ? `: ${[...new Set(notes)].join('; ')}` : ''}`,
+      action: '',
+      facts: facts(device.state),
+    };
+  }
+  return listing.map((a) => judge(model, device.state, a)).sort((x, y) => verdictRank(x.verdict) - verdictRank(y.verdict))[0]!;
+}
+
+/** The facts the report shows, derived once from the state. */
+export function facts(state: AtsState): Facts {
+  const primary = state.preferredSource;
+  const secondary = primary === 'A' || primary === 'B' ? other(primary) : undefined;
+  return {
+    primarySource: primary,
+    secondarySource: secondary,
+    selectedSource: state.selectedSource,
+    sourceA: state.sourceStatus.A,
+    sourceB: state.sourceStatus.B,
+    voltageA: state.inputVoltage.A,
+    voltageB: state.inputVoltage.B,
+    secondaryLive: secondaryLive(state, secondary),
+    loadAttached: state.outputAmps === undefined ? 'unknown' : state.outputAmps > 0 ? 'yes' : 'no',
+    loadAmps: state.outputAmps,
+  };
+}
+
+function secondaryLive(state: AtsState, secondary: Source | undefined): YesNoUnknown {
+  const { A, B } = state.sourceStatus;
+  if (secondary) {
+    const s = state.sourceStatus[secondary];
+    return s === 'ok' ? 'yes' : s === 'fail' ? 'no' : 'unknown';
+  }
+  // No primary configured: with both inputs up, whichever one is "secondary" is live.
+  return A === 'ok' && B === 'ok' ? 'yes' : 'unknown';
+}
+
+function judge(model: string, state: AtsState, advisory: Advisory): Finding {
+  const f = facts(state);
+  const notes = [...voltageNotes(state), ...state.anomalies];
+  const base = { advisoryId: advisory.id, facts: f };
+  const withNotes = (reason: string) => (notes.length ? `${reason} (${notes.join('; ')})` : reason);
+  const primary = f.primarySource;
+  const secondary = f.secondarySource;
+  const load = f.loadAmps === undefined ? 'load not reported' : `load ${f.loadAmps.toFixed(1)} A`;
+
+  if (state.commStatus !== 'established') {
+    const why =
+      state.commStatus === undefined
+        ? 'the card did not report whether it can talk to the switch (atsStatusCommStatus missing)'
+        : `the card has ${state.commStatus === 'lost' ? 'lost' : 'never had'} communication with the switch, so its status values are stale`;
+    return {
+      ...base,
+      verdict: 'unknown',
+      reason: withNotes(`${model} is on ${advisory.id}, but ${why}`),
+      action: 'Check the unit on site (front panel) before any firmware upgrade; do not trust its SNMP status.',
+    };
+  }
+
+  // Procedure 2 holds: nothing is drawing current.
+  if (f.loadAttached === 'no') {
+    return {
+      ...base,
+      verdict: 'safe-to-upgrade',
+      reason: withNotes(`${model} is on ${advisory.id}; no load attached (output reads 0.0 A, resolution 0.1 A)`),
+      action: 'Keep all loads disconnected during the update (bulletin procedure 2).',
+    };
+  }
+
+  const isolated =
+    secondary !== undefined &&
+    primary !== 'none' &&
+    state.sourceStatus[secondary] === 'fail' &&
+    state.selectedSource === primary &&
+    state.sourceStatus[primary as Source] === 'ok';
+  if (isolated) {
+    return {
+      ...base,
+      verdict: 'safe-to-upgrade',
+      reason: withNotes(
+        `${model} is on ${advisory.id}; secondary Source ${secondary} is not live and the unit runs on primary Source ${primary} alone (${load})`,
+      ),
+      action: `Keep Source ${secondary} disconnected until the update has finished (bulletin procedure 1).`,
+    };
+  }
+
+  // On the secondary because the primary is down: procedure 1 would drop the load, and the
+  // unit may transfer back mid-update when the primary returns. Not provable either way.
+  if ((primary === 'A' || primary === 'B') && state.sourceStatus[primary] === 'fail') {
+    const running = state.selectedSource ? `runs on Source ${state.selectedSource}` : 'selected source not reported';
+    return {
+      ...base,
+      verdict: 'unknown',
+      reason: withNotes(`${model} is on ${advisory.id}, but primary Source ${primary} has failed (${running}, ${load})`),
+      action: `Restore primary Source ${primary} before any upgrade: disconnecting the secondary now would drop the load; or remove all loads (procedure 2).`,
+    };
+  }
+
+  const howToMakeSafe = (sec: string) =>
+    `Before upgrading: disconnect ${sec} and run on the primary only (procedure 1), or remove all loads (procedure 2).`;
+
+  if (f.loadAttached === 'yes' && f.secondaryLive === 'yes') {
+    const which =
+      secondary !== undefined
+        ? `secondary Source ${secondary} is live`
+        : 'no preferred source is configured and both inputs are live';
+    return {
+      ...base,
+      verdict: 'at-risk',
+      reason: withNotes(`${model} is on ${advisory.id}; ${load} and ${which}: a listed upgrade now could destroy the unit`),
+      action: howToMakeSafe(secondary !== undefined ? `Source ${secondary} (secondary)` : 'the input not in use'),
+    };
+  }
+
+  return {
+    ...base,
+    verdict: 'unknown',
+    reason: withNotes(`${model} is on ${advisory.id}, but ${missing(state, f)}`),
+    action: howToMakeSafe(secondary !== undefined ? `Source ${secondary} (secondary)` : 'one input'),
+  };
+}
+
+/** Why neither safe procedure could be proved, nor the hazard. */
+function missing(state: AtsState, f: Facts): string {
+  const gaps: string[] = [];
+  const primary = f.primarySource;
+  if (primary === undefined) gaps.push('the preferred (primary) source is not reported');
+  else if (primary === 'none') gaps.push('no preferred source is configured, so the primary cannot be told apart');
+  if (f.secondarySource && state.sourceStatus[f.secondarySource] === undefined) {
+    gaps.push(`Source ${f.secondarySource} (secondary) status is not reported`);
+  }
+  if (primary === 'A' || primary === 'B') {
+    if (state.sourceStatus[primary] === 'fail') gaps.push(`primary Source ${primary} has failed`);
+    if (state.selectedSource === undefined) gaps.push('the selected source is not reported');
+    else if (state.selectedSource !== primary)
+      gaps.push(`it is running on secondary Source ${state.selectedSource}, not on the primary`);
+  }
+  if (f.loadAttached === 'unknown') gaps.push('the output load is not reported (current unsupported or missing)');
+  return gaps.length ? gaps.join('; ') : 'the data do not prove either safe procedure';
+}
+
+/** Where the voltage (second signal) disagrees with the source status (first signal). */
+function voltageNotes(state: AtsState): string[] {
+  const notes: string[] = [];
+  for (const s of ['A', 'B'] as const) {
+    const v = state.inputVoltage[s];
+    const st = state.sourceStatus[s];
+    if (v === undefined || st === undefined) continue;
+    if (st === 'fail' && v >= LIVE_VOLTS)
+      notes.push(`Source ${s} status says failed but its input reads ${v} V; status decides, as input voltages mirror each other on some firmware`);
+    if (st === 'ok' && v < LIVE_VOLTS) notes.push(`Source ${s} status says ok but its input reads ${v} V; status decides`);
+  }
+  return notes;
+}
