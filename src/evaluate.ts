@@ -136,7 +136,7 @@ function judge(model: string, state: AtsState, advisory: Advisory): Finding {
     const which =
       secondary !== undefined
         ? `secondary Source ${secondary} is live`
-        : 'no preferred source is configured and both inputs are live';
+        : `${primary === 'none' ? 'no preferred source is configured' : 'the preferred source is not reported'} and both inputs are live`;
     return {
       ...base,
       verdict: 'at-risk',

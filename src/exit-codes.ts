@@ -1,0 +1,24 @@
+import type { AuditResult } from './audit-result.js';
+
+// Documented in the README ("Exit codes"). 1 is left to Node for crashes so that an
+// unexpected failure can never be mistaken for "at-risk units found".
+export const EXIT = {
+  /** Every target assessed; none at risk. */
+  clear: 0,
+  /** Unexpected internal error (Node's own code for an uncaught exception). */
+  internalError: 1,
+  /** Bad invocation or input: nothing, or not everything asked for, was audited. */
+  usage: 2,
+  /** At least one unit is at risk (takes precedence over "incomplete"). */
+  atRisk: 3,
+  /** No unit at risk, but some targets could not be assessed (unknown / unreachable). */
+  incomplete: 4,
+  /** Interrupted by a signal; the report marks unfinished targets. */
+  interrupted: 130,
+} as const;
+
+export function exitCodeFor(results: readonly AuditResult[]): number {
+  if (results.some((r) => r.finding.verdict === 'at-risk')) return EXIT.atRisk;
+  if (results.some((r) => r.finding.verdict === 'unknown' || r.finding.verdict === 'unreachable')) return EXIT.incomplete;
+  return EXIT.clear;
+}
