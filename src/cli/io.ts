@@ -1,0 +1,27 @@
+// What the command reads and writes, passed in so tests and the demo can run it in-process.
+
+export interface Io {
+  readonly stdout: { write(s: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  readonly env: NodeJS.ProcessEnv;
+  /** Reads all of standard input (for `--inventory -`). */
+  readonly readStdin: () => Promise<string>;
+}
+
+export function processIo(): Io {
+  return {
+    stdout: process.stdout,
+    stderr: process.stderr,
+    env: process.env,
+    readStdin: async () => {
+      const chunks: Buffer[] = [];
+      for await (const c of process.stdin) chunks.push(c as Buffer);
+      return Buffer.concat(chunks).toString('utf8');
+    },
+  };
+}
+
+/** A usage or input error: reported in one line, exit code 2, nothing sent. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError';
+}

@@ -1,0 +1,54 @@
+import yargs from 'yargs';
+import { EXIT } from '../exit-codes.js';
+import type { PollDeps } from '../poll.js';
+import { forTerminal } from '../report/sanitize.js';
+import { processIo, UsageError, type Io } from './io.js';
+import { scanOptions, validate } from './options.js';
+import { runScan, toolVersion } from './scan-command.js';
+
+const EPILOG = `Exit codes: 0 all clear; 3 at-risk units found; 4 some targets could not be assessed;
+2 bad invocation or input; 1 internal error.
+Read-only: only SNMP GET/GETNEXT/GETBULK are ever sent.`;
+
+/** Runs the command line; returns the exit code instead of exiting, so it can run in-process. */
+export async function main(argv: readonly string[], io: Io = processIo(), deps?: PollDeps): Promise<number> {
+  let code: number = EXIT.clear;
+  let usageError: string | undefined;
+  const parser = yargs([...argv])
+    .scriptName('ats-audit')
+    .usage('$0 [scan] [targets..] [options]\n\nAudit APC Rack ATS units (AP77xx) against the firmware-upgrade safety bulletin.')
+    .command(['scan [targets..]', '$0'], 'Poll each unit and report its verdict', scanOptions, async (a) => {
+      code = await runScan(validate(a as Record<string, unknown>), io, deps);
+    })
+    .example('$0 10.20.0.0/22', 'audit a block with the default community')
+    .example('$0 -i fleet.csv -f csv -o report.csv', 'audit an inventory, write CSV')
+    .epilog(EPILOG)
+    .strict()
+    .version(toolVersion())
+    .help()
+    .alias('h', 'help')
+    .wrap(Math.min(110, io.stdout.columns ?? 100))
+    .exitProcess(false)
+    .fail((msg, err) => {
+      if (err) throw err;
+      usageError = msg;
+    });
+  try {
+    let helpText = '';
+    await parser.parseAsync([...argv], {}, (_err, _argv, output) => {
+      helpText = output;
+    });
+    if (usageError !== undefined) {
+      io.stderr.write(`ats-audit: ${forTerminal(usageError, 400)}\nRun "ats-audit --help" for usage.\n`);
+      return EXIT.usage;
+    }
+    if (helpText) io.stdout.write(`${helpText}\n`);
+    return code;
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.stderr.write(`ats-audit: ${forTerminal(e.message, 400)}\n`);
+      return EXIT.usage;
+    }
+    throw e;
+  }
+}

@@ -1,0 +1,121 @@
+import type { Argv } from 'yargs';
+import { UsageError } from './io.js';
+
+// The scan command's options, declared once, validated before any packet is sent.
+
+export const FORMATS = ['table', 'csv', 'json'] as const;
+export type Format = (typeof FORMATS)[number];
+
+/** Defaults chosen so a large fleet with dead hosts finishes in bounded time without tuning. */
+export const DEFAULTS = {
+  port: 161,
+  timeoutMs: 2000,
+  retries: 1,
+  concurrency: 64,
+} as const;
+
+export interface ScanArgs {
+  readonly targets: readonly string[];
+  readonly inventory: readonly string[];
+  readonly community?: string;
+  readonly communityFile?: string;
+  readonly snmpVersion: '1' | '2c';
+  readonly port: number;
+  readonly timeout: number;
+  readonly retries: number;
+  readonly concurrency: number;
+  readonly format?: Format;
+  readonly output?: string;
+  readonly advisory: readonly string[];
+  readonly allowLarge: boolean;
+  readonly strict: boolean;
+  readonly quiet: boolean;
+}
+
+export function scanOptions<T>(y: Argv<T>) {
+  return y
+    .positional('targets', {
+      describe: 'Hosts, IPv4/IPv6 addresses, host:port, CIDR blocks (10.20.0.0/22), ranges (10.20.0.10-40)',
+      type: 'string',
+      array: true,
+      default: [] as string[],
+    })
+    .option('inventory', {
+      alias: 'i',
+      describe: 'Inventory file: CSV with a "host" column (port, community, name, site optional) or one target per line; - reads stdin',
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      requiresArg: true,
+    })
+    .option('community', {
+      alias: 'c',
+      describe: 'SNMP community (default: $ATS_AUDIT_COMMUNITY, else "public"). Visible in process lists: prefer the env or --community-file',
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('community-file', {
+      describe: 'Read the community from the first line of this file',
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('snmp-version', { alias: 'v', describe: 'SNMP version', choices: ['1', '2c'] as const, default: '2c' as const })
+    .option('port', { alias: 'p', describe: 'UDP port for targets that do not name one', type: 'number', default: DEFAULTS.port })
+    .option('timeout', { alias: 't', describe: 'Milliseconds to wait for each answer', type: 'number', default: DEFAULTS.timeoutMs })
+    .option('retries', { alias: 'r', describe: 'Retries after a timeout', type: 'number', default: DEFAULTS.retries })
+    .option('concurrency', { alias: 'j', describe: 'Units polled at once', type: 'number', default: DEFAULTS.concurrency })
+    .option('format', {
+      alias: 'f',
+      describe: 'Report format (default: table on a terminal, else json; or from the --output extension)',
+      choices: FORMATS,
+    })
+    .option('output', { alias: 'o', describe: 'Write the report to this file (atomically: temp file + rename)', type: 'string', requiresArg: true })
+    .option('advisory', {
+      describe: 'Also audit against this bulletin file (JSON, same shape as advisories/*.json)',
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      requiresArg: true,
+    })
+    .option('allow-large', { describe: 'Allow CIDR blocks larger than a /16', type: 'boolean', default: false })
+    .option('strict', { describe: 'Refuse to scan at all when any target or inventory line is invalid', type: 'boolean', default: false })
+    .option('quiet', { alias: 'q', describe: 'No progress or notes on stderr (errors still shown)', type: 'boolean', default: false });
+}
+
+const isInt = (n: number) => Number.isInteger(n);
+
+/** Rejects impossible values with a message naming the option; returns the typed args. */
+export function validate(a: Record<string, unknown>): ScanArgs {
+  const num = (name: string, v: unknown, ok: (n: number) => boolean, want: string): number => {
+    const n = typeof v === 'number' ? v : Number.NaN;
+    if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name} ${String(v)}: expected ${want}`);
+    return n;
+  };
+  const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+  return {
+    targets: strings(a.targets),
+    inventory: strings(a.inventory),
+    community: a.community === undefined ? undefined : String(a.community),
+    communityFile: a.communityFile === undefined ? undefined : String(a.communityFile),
+    snmpVersion: a.snmpVersion === '1' ? '1' : '2c',
+    port: num('port', a.port, (n) => isInt(n) && n >= 1 && n <= 65535, 'a port number 1-65535'),
+    timeout: num('timeout', a.timeout, (n) => isInt(n) && n >= 10 && n <= 600_000, 'milliseconds, 10-600000'),
+    retries: num('retries', a.retries, (n) => isInt(n) && n >= 0 && n <= 10, 'a whole number 0-10'),
+    concurrency: num('concurrency', a.concurrency, (n) => isInt(n) && n >= 1 && n <= 4096, 'a whole number 1-4096'),
+    format: a.format as Format | undefined,
+    output: a.output === undefined ? undefined : String(a.output),
+    advisory: strings(a.advisory),
+    allowLarge: a.allowLarge === true,
+    strict: a.strict === true,
+    quiet: a.quiet === true,
+  };
+}
+
+/** Explicit --format, else the --output file's extension, else table on a terminal and JSON otherwise. */
+export function resolveFormat(args: Pick<ScanArgs, 'format' | 'output'>, stdoutIsTty: boolean): Format {
+  if (args.format) return args.format;
+  const ext = args.output?.toLowerCase().match(/\.([a-z]+)$/)?.[1];
+  if (ext === 'csv' || ext === 'json') return ext;
+  if (args.output) return 'json';
+  return stdoutIsTty ? 'table' : 'json';
+}
