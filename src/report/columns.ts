@@ -18,22 +18,22 @@ export type ColumnKind = 'text' | 'enum' | 'number';
 /** Where the value sits in a JSON unit: at its top level, under `identity` or under `facts`. */
 export type ColumnGroup = 'unit' | 'identity' | 'facts';
 
-export interface Column<N extends string = string> {
+export interface Column<N extends string = string, G extends ColumnGroup = ColumnGroup> {
   readonly name: N;
-  readonly group: ColumnGroup;
+  readonly group: G;
   readonly kind: ColumnKind;
   /** One line, for docs/report-columns.md. */
   readonly description: string;
   readonly value: (r: AuditResult) => Cell;
 }
 
-function column<N extends string>(
+function column<N extends string, G extends ColumnGroup>(
   name: N,
-  group: ColumnGroup,
+  group: G,
   kind: ColumnKind,
   description: string,
   value: (r: AuditResult) => Cell,
-): Column<N> {
+): Column<N, G> {
   return { name, group, kind, description, value };
 }
 
@@ -133,5 +133,8 @@ export const COLUMNS = [
 ] as const satisfies readonly Column[];
 
 export type ColumnName = (typeof COLUMNS)[number]['name'];
+
+/** Names of the columns in one group. */
+export type ColumnNameIn<G extends ColumnGroup> = Extract<(typeof COLUMNS)[number], { group: G }>['name'];
 
 export const COLUMN_NAMES: readonly ColumnName[] = COLUMNS.map((c) => c.name);

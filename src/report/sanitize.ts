@@ -79,15 +79,18 @@ export function forCsvCell(s: string): string {
   return FORMULA_START.test(s) ? `'${escaped}` : escaped;
 }
 
+/** What JSON.stringify leaves raw inside strings (it escapes C0 and lone surrogates itself). */
+const JSON_UNSAFE_CHARS = /[\x7f-\x9f\p{Cf}\p{Cs}\p{Zl}\p{Zp}]/gu;
+
 /**
  * Serialized JSON made safe to `cat`: JSON.stringify already escapes C0 controls and lone
  * surrogates, but leaves DEL, C1 controls (the 8-bit CSI 0x9b), bidi and zero-width
  * characters and U+2028/U+2029 raw. Those are rewritten as `\uXXXX` escapes, which any JSON
  * parser reads back to the same string. Only valid on JSON text: these characters can only
- * occur inside string literals there.
+ * occur inside string literals there (the whitespace between tokens is left alone).
  */
 export function forJsonText(json: string): string {
-  return json.replace(UNSAFE_CHARS, (ch) => {
+  return json.replace(JSON_UNSAFE_CHARS, (ch) => {
     let out = '';
     for (let i = 0; i < ch.length; i++) out += `\\u${hex(ch.charCodeAt(i), 4)}`;
     return out;

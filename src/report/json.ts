@@ -1,0 +1,142 @@
+// JSON report: the same facts as the CSV (same names, from columns.ts), grouped per unit, plus
+// the raw values each unit answered. Keys always appear, in a fixed order; a value the unit did
+// not give is null. AuditResult holds no credentials, and nothing here adds any.
+
+import type { AuditResult } from '../audit-result.js';
+import { OBJECT_KEYS, type ObjectKey } from '../oid-map.js';
+import type { RawValue, Reading, WalkedRows } from '../reading.js';
+import { COLUMNS, type Column, type ColumnGroup, type ColumnNameIn } from './columns.js';
+import { forJsonText } from './sanitize.js';
+import { summarize, type Summary } from './summary.js';
+
+export interface JsonMeta {
+  /** ats-audit's own version. */
+  readonly version: string;
+  readonly generatedAt: Date | string;
+  /** Ids of the bulletins audited against, e.g. ["FA156178"]. */
+  readonly advisories: readonly string[];
+}
+
+export type JsonScalar = string | number | null;
+
+/** A raw SNMP value, with its type kept. */
+export interface JsonRawValue {
+  readonly type: RawValue['type'];
+  readonly value: string | number;
+  /** For `other`: the SNMP type the agent sent (e.g. "Counter32"). */
+  readonly snmp_type?: string;
+  /** The agent sent bytes that are not UTF-8; `value` is the lossy decoding. */
+  readonly invalid_utf8?: true;
+  /** The value was longer than the poller keeps; `value` is its start. */
+  readonly truncated?: true;
+}
+
+export type JsonRawRow = { readonly instance: string } & JsonRawValue;
+
+type Group<G extends ColumnGroup> = { readonly [K in ColumnNameIn<G>]: JsonScalar };
+
+/** One unit: the `unit` columns, then identity, facts and the raw values read. */
+export type JsonUnit = Group<'unit'> & {
+  /** null when the unit did not answer. */
+  readonly identity: Group<'identity'> | null;
+  /** null when not applicable (the unit is not a Rack ATS, or did not answer). */
+  readonly facts: Group<'facts'> | null;
+  /** Objects the unit answered, by oid-map name; null when it did not answer. */
+  readonly raw: Readonly<Record<string, JsonRawValue>> | null;
+  /** Rows found by walking a column whose known instance was missing; null when it did not answer. */
+  readonly walked: Readonly<Record<string, readonly JsonRawRow[]>> | null;
+};
+
+export interface JsonReport {
+  readonly tool: 'ats-audit';
+  readonly version: string;
+  readonly generatedAt: string;
+  readonly advisories: readonly string[];
+  readonly summary: Summary;
+  readonly units: readonly JsonUnit[];
+}
+
+function columnsIn(group: ColumnGroup): readonly Column[] {
+  return COLUMNS.filter((c) => c.group === group);
+}
+
+function jsonCell(c: Column, r: AuditResult): JsonScalar {
+  const v = c.value(r);
+  if (v === undefined) return null;
+  if (c.kind === 'number' && typeof v === 'string') {
+    const n = Number(v);
+    return Number.isFinite(n) ? n : null;
+  }
+  return v;
+}
+
+function group<G extends ColumnGroup>(g: G, r: AuditResult): Group<G> {
+  return Object.fromEntries(columnsIn(g).map((c) => [c.name, jsonCell(c, r)])) as Group<G>;
+}
+
+export function rawValueToJson(v: RawValue): JsonRawValue {
+  switch (v.type) {
+    case 'integer':
+    case 'oid':
+      return { type: v.type, value: v.value };
+    case 'string':
+      return {
+        type: 'string',
+        value: v.value,
+        ...(v.invalidUtf8 ? { invalid_utf8: true as const } : {}),
+        ...(v.truncated ? { truncated: true as const } : {}),
+      };
+    case 'other':
+      return { type: 'other', value: v.value, snmp_type: v.snmpType };
+  }
+}
+
+/** Object keys in oid-map order, whatever order the poller filled them in. */
+function orderedKeys(o: object): ObjectKey[] {
+  const present = new Set(Object.keys(o));
+  return OBJECT_KEYS.filter((k) => present.has(k));
+}
+
+function rawReading(reading: Reading): Record<string, JsonRawValue> {
+  const out: Record<string, JsonRawValue> = {};
+  for (const k of orderedKeys(reading)) {
+    const v = reading[k];
+    if (v) out[k] = rawValueToJson(v);
+  }
+  return out;
+}
+
+function rawWalked(walked: WalkedRows): Record<string, JsonRawRow[]> {
+  const out: Record<string, JsonRawRow[]> = {};
+  for (const k of orderedKeys(walked)) {
+    const rows = walked[k];
+    if (rows) out[k] = rows.map((row) => ({ instance: row.instance, ...rawValueToJson(row.value) }));
+  }
+  return out;
+}
+
+function unit(r: AuditResult): JsonUnit {
+  return {
+    ...group('unit', r),
+    identity: r.identity ? group('identity', r) : null,
+    facts: r.finding.facts ? group('facts', r) : null,
+    raw: r.raw ? rawReading(r.raw.reading) : null,
+    walked: r.raw ? rawWalked(r.raw.walked) : null,
+  };
+}
+
+export function buildJsonReport(results: readonly AuditResult[], meta: JsonMeta): JsonReport {
+  return {
+    tool: 'ats-audit',
+    version: meta.version,
+    generatedAt: typeof meta.generatedAt === 'string' ? meta.generatedAt : meta.generatedAt.toISOString(),
+    advisories: [...meta.advisories],
+    summary: summarize(results),
+    units: results.map(unit),
+  };
+}
+
+/** The report as JSON text (2-space indent, trailing newline), safe to print to a terminal. */
+export function renderJson(results: readonly AuditResult[], meta: JsonMeta): string {
+  return `${forJsonText(JSON.stringify(buildJsonReport(results, meta), null, 2))}\n`;
+}
