@@ -30,6 +30,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   }
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
   for (const e of built.errors) io.stderr.write(`ats-audit: ${forTerminal(redact(e.message, ...secrets), 400)}\n`);
+  if (!args.quiet) for (const n of built.notes) io.stderr.write(`ats-audit: note: ${forTerminal(n.message, 400)}\n`);
   if (built.errors.length > 0 && args.strict) {
     throw new UsageError(`${built.errors.length} invalid target(s) and --strict given: nothing scanned`);
   }
@@ -43,7 +44,11 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
       yield { target: t.target, credentials };
     }
   })();
-  const results: AuditResult[] = built.errors.map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets)}`));
+  // A bad target line is still a target the user gave: it gets a row. File-level problems
+  // (a CSV header without "host") name no target and are reported on stderr only.
+  const results: AuditResult[] = built.errors
+    .filter((e) => e.target.host !== '')
+    .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets)}`));
   results.push(
     ...(await scan(audits, {
       concurrency: args.concurrency,
