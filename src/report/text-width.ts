@@ -1,22 +1,19 @@
 // Terminal column widths for the console table. Input is text already through forTerminal
-// (no control characters). An approximation of East Asian Width, good enough to keep the
-// table's columns aligned for the text devices actually send.
+// (no control characters). Widths come from string-width (East Asian Width, emoji, combining
+// marks); this file only cuts, pads and wraps by grapheme so a cluster is never split.
+import stringWidth from 'string-width';
 
-const ZERO_WIDTH = /^[\p{Mn}\p{Me}]$/u;
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
-/** Wide (two-column) ranges: Hangul Jamo, CJK, Hangul syllables, full-width forms, emoji. */
-const WIDE = /^[\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\u{1f300}-\u{1f64f}\u{1f900}-\u{1f9ff}\u{20000}-\u{3fffd}]$/u;
-
-function charWidth(ch: string): number {
-  if (ZERO_WIDTH.test(ch)) return 0;
-  return WIDE.test(ch) ? 2 : 1;
+function* clusters(s: string): Generator<string> {
+  for (const g of graphemes.segment(s)) yield g.segment;
 }
+
+const charWidth = (cluster: string): number => stringWidth(cluster);
 
 /** Columns the text takes on a terminal. */
 export function displayWidth(s: string): number {
-  let w = 0;
-  for (const ch of s) w += charWidth(ch);
-  return w;
+  return stringWidth(s);
 }
 
 /** Cut to at most `width` columns, ending with `…` when cut. */
@@ -25,7 +22,7 @@ export function truncateToWidth(s: string, width: number): string {
   if (width <= 0) return '';
   let out = '';
   let used = 0;
-  for (const ch of s) {
+  for (const ch of clusters(s)) {
     const w = charWidth(ch);
     if (used + w > width - 1) break;
     out += ch;
@@ -44,7 +41,7 @@ function splitWord(word: string, width: number): string[] {
   const pieces: string[] = [];
   let piece = '';
   let used = 0;
-  for (const ch of word) {
+  for (const ch of clusters(word)) {
     const w = charWidth(ch);
     if (used + w > width && piece) {
       pieces.push(piece);
