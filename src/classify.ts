@@ -155,10 +155,12 @@ function readState(reading: Reading, walked: WalkedRows, identity: Identity): At
       : bank !== undefined
         ? { outputAmps: bank / 10, outputAmpsFrom: 'atsOutputBankCurrent' as const }
         : {};
+  // Real cards agree with themselves; where the card firmware objects and sysDescr differ,
+  // the identity shown is contradictory and the operator should know.
   const sd = parseSysDescr(identity.sysDescr);
   const cardAos = nonBlank(text(reading.cardAosVersion));
-  if (cardAos && sd.pf && cardAos !== sd.pf) {
-    anomalies.push(`card firmware object says AOS ${cardAos} but sysDescr says ${sd.pf}`);
-  }
+  const cardApp = nonBlank(text(reading.cardAppVersion));
+  if (cardAos && sd.pf && cardAos !== sd.pf) anomalies.push(`card firmware object says AOS ${cardAos} but sysDescr says ${sd.pf}`);
+  if (cardApp && sd.af1 && cardApp !== sd.af1) anomalies.push(`card firmware object says application ${cardApp} but sysDescr says ${sd.af1}`);
   return { ...state, ...output, anomalies };
 }

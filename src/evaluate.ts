@@ -32,7 +32,9 @@ export function evaluate(device: Device, advisories: readonly Advisory[]): Findi
     const ids = advisories.map((a) => a.id).join(', ');
     return {
       verdict: 'not-affected',
-      reason: `${model} is not on ${ids || 'any bundled bulletin'}${notes.length ? `: ${[...new Set(notes)].join('; ')}` : ''}`,
+      reason: `${model} is not on ${ids || 'any bundled bulletin'}${notes.length ? `: ${[...new Set(notes)].join('; ')}` : ''}${
+        device.state.anomalies.length ? ` (${device.state.anomalies.join('; ')})` : ''
+      }`,
       action: '',
       facts: facts(device.state),
     };

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ATS_SYS_OBJECT_IDS, OBJECTS, OBJECT_KEYS, type ObjectKey } from './oid-map.js';
+import { ATS_SYS_OBJECT_IDS, IDENTITY_KEYS, OBJECTS, OBJECT_KEYS, type ObjectKey } from './oid-map.js';
 import type { PollFailure, PollOutcome, RawValue, Reading, WalkedRows } from './reading.js';
 import { isMissing, ObjectType, openSession, SnmpRequestError, type SessionOptions, type SnmpSession, type Varbind } from './snmp/session.js';
 import type { Credentials, Target } from './target.js';
@@ -82,21 +82,44 @@ function failure(e: unknown, target: Target): PollFailure {
   return { kind: 'error', message: (e as Error)?.message ?? String(e) };
 }
 
-/** One GET for every object. Under SNMPv1 a missing object fails the whole PDU: drop it and ask again. */
+/**
+ * One GET for every object. Under SNMPv1 a missing object fails the whole PDU (noSuchName):
+ * rather than dropping the objects one at a time on a device that has none of the ATS branch
+ * (a PDU or UPS would cost ~17 round trips), ask for the system group alone, then probe the
+ * ATS identity once, and only go object by object on a unit that turns out to be an ATS.
+ */
 async function getAll(session: SnmpSession, version: Credentials['version'], counter: { requests: number }): Promise<Reading> {
-  let keys = [...OBJECT_KEYS];
-  for (;;) {
+  try {
+    counter.requests++;
+    return toReading(await session.get(OBJECT_KEYS.map((k) => OBJECTS[k].oid)));
+  } catch (e) {
+    if (version !== '1' || !(e instanceof SnmpRequestError) || e.kind !== 'no-such-name') throw e;
+  }
+  const system = await getDroppingMissing(session, IDENTITY_KEYS, counter);
+  if (!looksLikeAts(system)) {
+    const probe = await getDroppingMissing(session, ['atsIdentModelNumber'], counter);
+    if (probe.atsIdentModelNumber === undefined) return system;
+  }
+  const rest = await getDroppingMissing(session, OBJECT_KEYS.filter((k) => !IDENTITY_KEYS.includes(k)), counter);
+  return { ...system, ...rest };
+}
+
+/** SNMPv1 GET that drops each object the agent refuses and asks again (bounded by the count). */
+async function getDroppingMissing(session: SnmpSession, wanted: readonly ObjectKey[], counter: { requests: number }): Promise<Reading> {
+  let keys = [...wanted];
+  while (keys.length > 0) {
     counter.requests++;
     try {
-      const varbinds = await session.get(keys.map((k) => OBJECTS[k].oid));
-      return toReading(varbinds);
+      return toReading(await session.get(keys.map((k) => OBJECTS[k].oid)));
     } catch (e) {
       const refused = e instanceof SnmpRequestError && e.kind === 'no-such-name' ? e.oid : undefined;
       const key = refused === undefined ? undefined : OID_TO_KEY.get(refused);
-      if (version !== '1' || key === undefined || !keys.includes(key) || keys.length === 1) throw e;
+      // An agent that refuses without saying which object cannot be worked around.
+      if (key === undefined || !keys.includes(key)) throw e;
       keys = keys.filter((k) => k !== key);
     }
   }
+  return {};
 }
 
 function toReading(varbinds: readonly Varbind[]): Reading {
