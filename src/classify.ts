@@ -65,10 +65,11 @@ function identify(reading: Reading, isAts: boolean): Identity {
 function describeNotAts(identity: Identity): string {
   const oid = identity.sysObjectID;
   const line = oid ? APC_PRODUCT_LINES.find(([p]) => under(oid, p))?.[1] : undefined;
-  const mn = parseSysDescr(identity.sysDescr).mn;
+  const { product, mn } = parseSysDescr(identity.sysDescr);
+  const described = product && product.length <= 80 ? product : identity.sysDescr?.slice(0, 80);
   const what = [
     line ? `looks like ${line}` : undefined,
-    identity.sysDescr ? `sysDescr "${identity.sysDescr.slice(0, 80)}"` : 'no sysDescr',
+    described ? `"${described}"` : 'no sysDescr',
     mn ? `card/model ${mn}` : undefined,
   ].filter(Boolean);
   return `answered SNMP but is not a Rack ATS (sysObjectID ${oid ?? 'not reported'}, no ATS identity): ${what.join('; ')}`;

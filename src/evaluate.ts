@@ -131,8 +131,14 @@ function judge(model: string, state: AtsState, advisory: Advisory): Finding {
     };
   }
 
-  const howToMakeSafe = (sec: string) =>
-    `Before upgrading: disconnect ${sec} and run on the primary only (procedure 1), or remove all loads (procedure 2).`;
+  // With no primary configured, the input to pull is the one the unit is not running on.
+  const toPull =
+    secondary !== undefined
+      ? `Source ${secondary} (secondary) and run on primary Source ${primary} only`
+      : state.selectedSource !== undefined
+        ? `Source ${other(state.selectedSource)} (the input not in use) and run on Source ${state.selectedSource} only`
+        : 'one input and run on the other only';
+  const howToMakeSafe = `Disconnect ${toPull} (procedure 1), or remove all loads (procedure 2), before any listed upgrade.`;
 
   if (f.loadAttached === 'yes' && f.secondaryLive === 'yes') {
     const which =
@@ -143,7 +149,7 @@ function judge(model: string, state: AtsState, advisory: Advisory): Finding {
       ...base,
       verdict: 'at-risk',
       reason: withNotes(`${model} is on ${advisory.id}; ${load} and ${which}: a listed upgrade now could destroy the unit`),
-      action: howToMakeSafe(secondary !== undefined ? `Source ${secondary} (secondary)` : 'the input not in use'),
+      action: howToMakeSafe,
     };
   }
 
@@ -151,7 +157,7 @@ function judge(model: string, state: AtsState, advisory: Advisory): Finding {
     ...base,
     verdict: 'unknown',
     reason: withNotes(`${model} is on ${advisory.id}, but ${missing(state, f)}`),
-    action: howToMakeSafe(secondary !== undefined ? `Source ${secondary} (secondary)` : 'one input'),
+    action: howToMakeSafe,
   };
 }
 

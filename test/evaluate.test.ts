@@ -28,19 +28,20 @@ function ats(state: Partial<AtsState> = {}, model: string | null = 'AP7724'): De
 type Row = [label: string, device: Device, verdict: Verdict, reason: RegExp, action?: RegExp];
 
 const table: Row[] = [
-  ['loaded, primary A, B live', ats(), 'at-risk', /load 4\.2 A and secondary Source B is live/, /disconnect Source B \(secondary\).*procedure 1.*remove all loads/],
+  ['loaded, primary A, B live', ats(), 'at-risk', /load 4\.2 A and secondary Source B is live/, /^Disconnect Source B \(secondary\) and run on primary Source A only \(procedure 1\), or remove all loads \(procedure 2\)/],
   [
     'loaded, primary B, A live (2U)',
     ats({ preferredSource: 'B', selectedSource: 'B', outputAmps: 7.7, outputAmpsFrom: 'atsOutputBankCurrent' }),
     'at-risk',
     /secondary Source A is live/,
-    /disconnect Source A \(secondary\)/,
+    /Disconnect Source A \(secondary\) and run on primary Source B only/,
   ],
   [
     'no preferred source, both live, loaded',
     ats({ preferredSource: 'none' }),
     'at-risk',
     /no preferred source is configured and both inputs are live/,
+    /Disconnect Source B \(the input not in use\) and run on Source A only/,
   ],
   [
     'procedure 1: secondary failed, on primary',

@@ -8,7 +8,7 @@ import type { PollDeps } from '../poll.js';
 import { renderCsv } from '../report/csv.js';
 import { renderJson } from '../report/json.js';
 import { forTerminal } from '../report/sanitize.js';
-import { renderTable, shouldUseColor } from '../report/table.js';
+import { compareForTable, renderTable, shouldUseColor } from '../report/table.js';
 import { invalidTargetResult, scan } from '../scan.js';
 import { redact } from '../snmp/session.js';
 import { buildTargets } from '../target-list.js';
@@ -58,7 +58,10 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     }, deps)),
   );
 
-  const report = render(format, results, advisories, io);
+  // Every format lists units in the same order: worst verdict first, then site and host.
+  results.sort(compareForTable);
+  const rendered = render(format, results, advisories, io);
+  const report = rendered.endsWith('\n') ? rendered : `${rendered}\n`;
   if (args.output) {
     writeFileAtomic(args.output, report);
     if (!args.quiet) io.stderr.write(`ats-audit: wrote ${results.length} unit(s) to ${args.output} (${format})\n`);
