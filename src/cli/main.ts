@@ -11,9 +11,9 @@ const EPILOG = `Exit codes: 0 all clear; 3 at-risk units found; 4 some targets c
 Read-only: only SNMP GET/GETNEXT/GETBULK are ever sent.`;
 
 /** Runs the command line; returns the exit code instead of exiting, so it can run in-process. */
-export async function main(argv: readonly string[], io: Io = processIo(), deps?: PollDeps): Promise<number> {
+export async function main(rawArgv: readonly string[], io: Io = processIo(), deps?: PollDeps): Promise<number> {
+  const argv = stdinAsInventory(rawArgv);
   let code: number = EXIT.clear;
-  let usageError: string | undefined;
   const parser = yargs([...argv])
     .scriptName('ats-audit')
     .usage('$0 [scan] [targets..] [options]\n\nAudit APC Rack ATS units (AP77xx) against the firmware-upgrade safety bulletin.')
@@ -29,26 +29,38 @@ export async function main(argv: readonly string[], io: Io = processIo(), deps?:
     .alias('h', 'help')
     .wrap(Math.min(110, io.stdout.columns ?? 100))
     .exitProcess(false)
+    // yargs goes on to run the command after a validation failure unless fail() throws.
     .fail((msg, err) => {
-      if (err) throw err;
-      usageError = msg;
+      if (err && err.name !== 'YError') throw err;
+      throw new UsageError((msg || err?.message || 'invalid arguments').replace(/\n\s*/g, ' '));
     });
   try {
     let helpText = '';
     await parser.parseAsync([...argv], {}, (_err, _argv, output) => {
       helpText = output;
     });
-    if (usageError !== undefined) {
-      io.stderr.write(`ats-audit: ${forTerminal(usageError, 400)}\nRun "ats-audit --help" for usage.\n`);
-      return EXIT.usage;
-    }
     if (helpText) io.stdout.write(`${helpText}\n`);
     return code;
   } catch (e) {
     if (e instanceof UsageError) {
-      io.stderr.write(`ats-audit: ${forTerminal(e.message, 400)}\n`);
+      io.stderr.write(`ats-audit: ${forTerminal(e.message, 400)}\nRun "ats-audit --help" for usage.\n`);
       return EXIT.usage;
     }
     throw e;
   }
+}
+
+/** yargs drops a lone "-"; it means "read targets from stdin", as `--inventory=-`. */
+function stdinAsInventory(argv: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const a of argv) {
+    if (a !== '-') {
+      out.push(a);
+      continue;
+    }
+    const prev = out.at(-1);
+    if (prev === '-i' || prev === '--inventory') out.pop();
+    out.push('--inventory=-');
+  }
+  return out;
 }

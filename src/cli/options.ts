@@ -46,7 +46,6 @@ export function scanOptions<T>(y: Argv<T>) {
       type: 'string',
       array: true,
       default: [] as string[],
-      requiresArg: true,
     })
     .option('community', {
       alias: 'c',
@@ -92,17 +91,22 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     return n;
   };
   const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+  const oneOf = <T extends string>(name: string, v: unknown, allowed: readonly T[]): T | undefined => {
+    if (v === undefined) return undefined;
+    if (!allowed.includes(v as T)) throw new UsageError(`--${name} ${String(v)}: expected one of ${allowed.join(', ')}`);
+    return v as T;
+  };
   return {
     targets: strings(a.targets),
-    inventory: strings(a.inventory),
+    inventory: [...new Set(strings(a.inventory))],
     community: a.community === undefined ? undefined : String(a.community),
     communityFile: a.communityFile === undefined ? undefined : String(a.communityFile),
-    snmpVersion: a.snmpVersion === '1' ? '1' : '2c',
+    snmpVersion: oneOf('snmp-version', a.snmpVersion ?? '2c', ['1', '2c'] as const) ?? '2c',
     port: num('port', a.port, (n) => isInt(n) && n >= 1 && n <= 65535, 'a port number 1-65535'),
     timeout: num('timeout', a.timeout, (n) => isInt(n) && n >= 10 && n <= 600_000, 'milliseconds, 10-600000'),
     retries: num('retries', a.retries, (n) => isInt(n) && n >= 0 && n <= 10, 'a whole number 0-10'),
     concurrency: num('concurrency', a.concurrency, (n) => isInt(n) && n >= 1 && n <= 4096, 'a whole number 1-4096'),
-    format: a.format as Format | undefined,
+    format: oneOf('format', a.format, FORMATS),
     output: a.output === undefined ? undefined : String(a.output),
     advisory: strings(a.advisory),
     allowLarge: a.allowLarge === true,
