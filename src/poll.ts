@@ -53,8 +53,7 @@ export async function pollUnit(
   const session = deps.open({
     ...resolved,
     port: target.port,
-    version: credentials.version,
-    community: credentials.community,
+    credentials,
     timeoutMs: options.timeoutMs,
     retries: options.retries,
   });

@@ -15,7 +15,7 @@ import { HAS_SHARED, SHARED_REFERENCE, SKIP_NOTE } from './shared-reference.js';
 // and SNMPv1. The expected verdict of each recording is written out by hand below, from what
 // the device is (../shared/reference/SOURCES.md), not from what the code says.
 
-type Version = Credentials['version'];
+type Version = '1' | '2c';
 const VERSIONS: readonly Version[] = ['2c', '1'];
 
 type Expected =

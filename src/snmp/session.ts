@@ -1,18 +1,16 @@
 import snmp from 'net-snmp';
+import { secretsOf, type Credentials } from '../target.js';
 
 // The one module that talks to net-snmp. Everything else sees plain varbinds and
 // SnmpRequestError with a kind; net-snmp's own messages never leave this file unredacted,
 // since some of them quote the community.
-
-export type SnmpVersion = '1' | '2c';
 
 export interface SessionOptions {
   /** An IP literal: names are resolved before a session is opened. */
   readonly address: string;
   readonly family: 4 | 6;
   readonly port: number;
-  readonly version: SnmpVersion;
-  readonly community: string;
+  readonly credentials: Credentials;
   readonly timeoutMs: number;
   readonly retries: number;
 }
@@ -56,9 +54,12 @@ export function isMissing(vb: Varbind): boolean {
 }
 
 export function openSession(o: SessionOptions): SnmpSession {
-  const session = snmp.createSession(o.address, o.community, {
+  const c = o.credentials;
+  if (c.version === '3') throw new SnmpRequestError('failed', 'SNMPv3 is not supported yet');
+  const secrets = secretsOf(c);
+  const session = snmp.createSession(o.address, c.community, {
     port: o.port,
-    version: o.version === '1' ? snmp.Version1 : snmp.Version2c,
+    version: c.version === '1' ? snmp.Version1 : snmp.Version2c,
     timeout: o.timeoutMs,
     retries: o.retries,
     transport: o.family === 6 ? 'udp6' : 'udp4',
@@ -69,13 +70,13 @@ export function openSession(o: SessionOptions): SnmpSession {
   // crash the process. The request they belonged to still times out and says so.
   let lastGarbage: string | undefined;
   session.on('error', (e: Error) => {
-    lastGarbage = redact(e?.message ?? String(e), o.community);
+    lastGarbage = redact(e?.message ?? String(e), ...secrets);
   });
   let closed = false;
 
   const translate = (e: unknown): SnmpRequestError => {
     const err = e as { name?: string; message?: string; status?: number };
-    const message = redact(err?.message ?? String(e), o.community);
+    const message = redact(err?.message ?? String(e), ...secrets);
     switch (err?.name) {
       case 'RequestTimedOutError':
         return new SnmpRequestError(
@@ -120,7 +121,7 @@ export function openSession(o: SessionOptions): SnmpSession {
   return {
     get: (oids) => call<Varbind[]>((cb) => session.get([...oids], cb as never)),
     next: (oid, maxRepetitions) =>
-      o.version === '1'
+      c.version === '1'
         ? call<Varbind[]>((cb) => session.getNext([oid], cb as never))
         : call<Varbind[]>((cb) => session.getBulk([oid], 0, maxRepetitions, cb as never)).then((rows) =>
             // getBulk answers as a list of rows per repeater: flatten ours.
