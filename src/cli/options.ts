@@ -1,10 +1,11 @@
 import type { Argv } from 'yargs';
+import { FORMAT_NAMES, formatForExtension, type FormatName } from '../report/formats.js';
 import { UsageError } from './io.js';
 
 // The scan command's options, declared once, validated before any packet is sent.
 
-export const FORMATS = ['table', 'csv', 'json'] as const;
-export type Format = (typeof FORMATS)[number];
+export const FORMATS = FORMAT_NAMES;
+export type Format = FormatName;
 
 /** Defaults chosen so a large fleet with dead hosts finishes in bounded time without tuning. */
 export const DEFAULTS = {
@@ -118,8 +119,6 @@ export function validate(a: Record<string, unknown>): ScanArgs {
 /** Explicit --format, else the --output file's extension, else table on a terminal and JSON otherwise. */
 export function resolveFormat(args: Pick<ScanArgs, 'format' | 'output'>, stdoutIsTty: boolean): Format {
   if (args.format) return args.format;
-  const ext = args.output?.toLowerCase().match(/\.([a-z]+)$/)?.[1];
-  if (ext === 'csv' || ext === 'json') return ext;
-  if (args.output) return 'json';
+  if (args.output) return formatForExtension(args.output) ?? 'json';
   return stdoutIsTty ? 'table' : 'json';
 }

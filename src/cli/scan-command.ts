@@ -5,16 +5,15 @@ import type { AuditResult } from '../audit-result.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { packageRoot } from '../package-root.js';
 import type { PollDeps } from '../poll.js';
-import { renderCsv } from '../report/csv.js';
-import { renderJson } from '../report/json.js';
+import { reportFormat } from '../report/formats.js';
 import { forTerminal } from '../report/sanitize.js';
-import { compareForTable, renderTable, shouldUseColor } from '../report/table.js';
+import { compareForTable, shouldUseColor } from '../report/table.js';
 import { invalidTargetResult, scan } from '../scan.js';
 import { redact } from '../snmp/session.js';
 import { buildTargets } from '../target-list.js';
 import type { AuditTarget, Credentials } from '../target.js';
 import { UsageError, type Io } from './io.js';
-import { resolveFormat, type Format, type ScanArgs } from './options.js';
+import { resolveFormat, type ScanArgs } from './options.js';
 
 // The scan command from parsed options to exit code: read inputs, audit, report.
 
@@ -60,7 +59,13 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
 
   // Every format lists units in the same order: worst verdict first, then site and host.
   results.sort(compareForTable);
-  const rendered = render(format, results, advisories, io);
+  const rendered = reportFormat(format).render(results, {
+    advisories,
+    version: toolVersion(),
+    generatedAt: new Date(),
+    color: !args.output && shouldUseColor(io.stdout, io.env),
+    width: io.stdout.columns,
+  });
   const report = rendered.endsWith('\n') ? rendered : `${rendered}\n`;
   if (args.output) {
     writeFileAtomic(args.output, report);
@@ -70,17 +75,6 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   }
   const code = exitCodeFor(results);
   return code === EXIT.atRisk || built.errors.length === 0 ? code : EXIT.usage;
-}
-
-function render(format: Format, results: AuditResult[], advisories: readonly Advisory[], io: Io): string {
-  switch (format) {
-    case 'csv':
-      return renderCsv(results);
-    case 'json':
-      return renderJson(results, { version: toolVersion(), generatedAt: new Date(), advisories: advisories.map((a) => a.id) });
-    case 'table':
-      return renderTable(results, { color: shouldUseColor(io.stdout, io.env), width: io.stdout.columns });
-  }
 }
 
 /** Inventory community > --community-file > --community > $ATS_AUDIT_COMMUNITY > "public". */

@@ -1,0 +1,55 @@
+import type { Advisory } from '../advisory.js';
+import type { AuditResult } from '../audit-result.js';
+import { renderCsv } from './csv.js';
+import { renderJson } from './json.js';
+import { renderTable } from './table.js';
+
+// Every report format in one place: the CLI's --format choices, the extension that picks a
+// format for --output, and how to render. A streaming format also writes each unit as it
+// is known (memory stays flat); the others render once, at the end, from sorted results.
+
+export interface RenderContext {
+  readonly advisories: readonly Advisory[];
+  readonly version: string;
+  readonly generatedAt: Date;
+  readonly color: boolean;
+  readonly width?: number;
+  /** CSV for Excel: UTF-8 byte order mark. */
+  readonly excel?: boolean;
+}
+
+export interface ReportFormat {
+  readonly name: string;
+  /** File extensions that select this format for --output. */
+  readonly extensions: readonly string[];
+  readonly render: (results: readonly AuditResult[], ctx: RenderContext) => string;
+  /** One unit, as soon as it is known; for streaming formats only. */
+  readonly line?: (result: AuditResult, ctx: RenderContext) => string;
+}
+
+export const REPORT_FORMATS = [
+  {
+    name: 'table',
+    extensions: ['txt'],
+    render: (results, ctx) => renderTable(results, { color: ctx.color, width: ctx.width }),
+  },
+  { name: 'csv', extensions: ['csv'], render: (results, ctx) => renderCsv(results, { bom: ctx.excel ?? false }) },
+  {
+    name: 'json',
+    extensions: ['json'],
+    render: (results, ctx) =>
+      renderJson(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories.map((a) => a.id) }),
+  },
+] as const satisfies readonly ReportFormat[];
+
+export type FormatName = (typeof REPORT_FORMATS)[number]['name'];
+export const FORMAT_NAMES = REPORT_FORMATS.map((f) => f.name) as FormatName[];
+
+export function reportFormat(name: FormatName): ReportFormat {
+  return REPORT_FORMATS.find((f) => f.name === name)!;
+}
+
+export function formatForExtension(file: string): FormatName | undefined {
+  const ext = /\.([a-z0-9]+)$/i.exec(file)?.[1]?.toLowerCase();
+  return ext === undefined ? undefined : REPORT_FORMATS.find((f) => (f.extensions as readonly string[]).includes(ext))?.name;
+}
