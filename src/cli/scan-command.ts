@@ -8,6 +8,7 @@ import type { PollDeps } from '../poll.js';
 import { reportFormat } from '../report/formats.js';
 import { forTerminal } from '../report/sanitize.js';
 import { compareForTable, shouldUseColor } from '../report/table.js';
+import { startProgress } from '../progress.js';
 import { invalidTargetResult, scan } from '../scan.js';
 import { redact } from '../snmp/session.js';
 import { buildTargets } from '../target-list.js';
@@ -48,14 +49,24 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const results: AuditResult[] = built.errors
     .filter((e) => e.target.host !== '')
     .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets)}`));
-  results.push(
-    ...(await scan(audits, {
-      concurrency: args.concurrency,
-      timeoutMs: args.timeout,
-      retries: args.retries,
-      advisories,
-    }, deps)),
-  );
+  const progress = startProgress(built.count, io.stderr, { quiet: args.quiet });
+  try {
+    results.push(
+      ...(await scan(
+        audits,
+        {
+          concurrency: args.concurrency,
+          timeoutMs: args.timeout,
+          retries: args.retries,
+          advisories,
+          onResult: progress.onResult,
+        },
+        deps,
+      )),
+    );
+  } finally {
+    progress.stop();
+  }
 
   // Every format lists units in the same order: worst verdict first, then site and host.
   results.sort(compareForTable);
