@@ -151,9 +151,12 @@ export function planCredentials(input: {
   // Steps 3-6: the default.
   let defaultCredentials: Credentials;
   let defaultSource: string;
+  // An explicit --community/--community-file on this command line beats the config file's
+  // defaultProfile (a one-off scan should do what it says); $ATS_AUDIT_COMMUNITY does not.
+  const explicitCommunity = defaults.community !== undefined && defaults.community.from !== '$ATS_AUDIT_COMMUNITY';
   const chosen = defaults.profile !== undefined
     ? { name: defaults.profile, by: '--profile' }
-    : config.defaultProfile !== undefined
+    : config.defaultProfile !== undefined && !explicitCommunity
       ? { name: config.defaultProfile, by: `defaultProfile in ${config.file}` }
       : undefined;
   if (chosen) {

@@ -123,7 +123,8 @@ describe('precedence', () => {
       'fleet.csv:12: profile "pv3" is SNMPv3: a community applies only to SNMPv1/v2c profiles (leave the community cell empty)'],
     ['inventory profile beats --profile and defaultProfile', { profile: 'pv1' }, { profile: 'p2c', community: cli }, 'pv3', V1(S.pv1)],
     ['--profile beats defaultProfile and --community', {}, { profile: 'pv3', community: cli }, 'p2c', PV3],
-    ['defaultProfile beats --community', {}, { community: cli }, 'pv1', V1(S.pv1)],
+    ['--community on the command line beats the config\'s defaultProfile', {}, { community: cli }, 'pv1', V2C(S.cli)],
+    ['defaultProfile beats $ATS_AUDIT_COMMUNITY', {}, { community: { value: S.cli, from: '$ATS_AUDIT_COMMUNITY' } }, 'pv1', V1(S.pv1)],
     ['--community with --snmp-version', {}, { community: cli, version: '1' }, undefined, V1(S.cli)],
     ['"public" when nothing is given', {}, {}, undefined, V2C('public')],
     ['an unknown inventory profile is that row\'s error', { profile: 'dc9' }, {}, 'p2c',
@@ -144,9 +145,7 @@ describe('precedence', () => {
   });
 
   it('notes a --community or --community-file that a profile overrides, not the environment variable', () => {
-    expect(plan({ community: { value: 'x', from: '--community' } }, { defaultProfile: 'p2c' }).plan.notes).toEqual([
-      '--community is not used: profile "p2c" (defaultProfile in /etc/ats-audit/config.json) applies to every target without a community or profile of its own',
-    ]);
+    expect(plan({ community: { value: 'x', from: '--community' } }, { defaultProfile: 'p2c' }).plan.notes).toEqual([]);
     expect(plan({ profile: 'pv1', community: { value: 'x', from: '--community-file' } }).plan.notes).toEqual([
       '--community-file is not used: profile "pv1" (--profile) applies to every target without a community or profile of its own',
     ]);
@@ -248,7 +247,7 @@ describe('inventory requests', () => {
 
   it('lists every secret in use: defaults, resolved profiles, inventory and command-line communities', () => {
     const requests = [{ origin: 'a', profile: 'pv3' }, { origin: 'b', community: S.row }, { origin: 'c', profile: 'dc9' }];
-    const { plan: p } = plan({ community: { value: S.cli, from: '--community' } }, { defaultProfile: 'pv1', requests });
+    const { plan: p } = plan({ profile: 'pv1', community: { value: S.cli, from: '--community' } }, { requests });
     expect([...p.secrets].sort()).toEqual([S.auth, S.cli, S.priv, S.pv1, S.row].sort());
     p.credentialsFor({ origin: 'd', profile: 'inline' });
     expect(p.secrets).toContain(S.inline);
