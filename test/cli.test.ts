@@ -152,6 +152,41 @@ describe('ats-audit scan against the demo fleet', () => {
     expect(code).toBe(2);
   });
 
+  it('uses a credential profile named in the inventory, with the secret from the environment, and never prints it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ats-audit-profile-'));
+    const other = units.find((u) => u.behaviour === 'wrong-community')!;
+    const plain = units.find((u) => u.expect.verdict === 'safe-to-upgrade')!;
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ profiles: { legacy: { version: '2c', communityEnv: 'LEGACY_COMMUNITY' } } }));
+    const inv = join(dir, 'fleet.csv');
+    writeFileSync(inv, `host,port,profile\n${other.host},${other.port},legacy\n${plain.host},${plain.port},\n${plain.host},${plain.port + 1},nosuch\n`);
+    for (const format of ['csv', 'json', 'table']) {
+      const cap = captureIo({ env: { LEGACY_COMMUNITY: other.acceptedCommunity } });
+      const code = await main(['-i', inv, '--config', config, ...FAST, '-f', format], cap.io);
+      const everything = cap.stdout() + cap.stderr();
+      expect(everything).not.toContain(other.acceptedCommunity);
+      if (format !== 'csv') continue;
+      const rows = csvRows(cap.stdout());
+      expect(rows).toHaveLength(3);
+      // The unit that ignores "public" answers its own community, so it is really audited.
+      expect(rows.find((r) => r.host === other.host)?.model).toBe('AP7724');
+      expect(rows.find((r) => r.host === plain.host && r.port === String(plain.port))?.verdict).toBe('safe-to-upgrade');
+      expect(rows.find((r) => r.port === String(plain.port + 1))?.reason).toMatch(/fleet\.csv:4: unknown profile "nosuch"/);
+      expect(cap.stderr()).toMatch(/fleet\.csv:4: unknown profile "nosuch"/);
+      expect(code).toBe(3);
+    }
+  });
+
+  it('refuses a config file with problems, naming each, before sending anything', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ats-audit-profile-'));
+    const config = join(dir, 'config.json');
+    writeFileSync(config, JSON.stringify({ profiles: { x: { version: '3', level: 'authPriv', user: 'u', authProtocol: 'sha999' } } }));
+    const cap = captureIo();
+    expect(await main([hostPort(units[0]!), '--config', config], cap.io)).toBe(2);
+    expect(cap.stderr()).toMatch(/profiles\.x\.authProtocol: expected one of md5, sha, sha224, sha256, sha384, sha512/);
+    expect(fleet.totals().requests).toBe(0);
+  });
+
   it('refuses impossible options before sending a single packet', async () => {
     for (const bad of [
       ['--timeout', '-5'],

@@ -1,4 +1,6 @@
 import yargs from 'yargs';
+import { ConfigError } from '../config.js';
+import { CredentialError } from '../credentials.js';
 import { EXIT } from '../exit-codes.js';
 import type { PollDeps } from '../poll.js';
 import { forTerminal } from '../report/sanitize.js';
@@ -42,7 +44,11 @@ export async function main(rawArgv: readonly string[], io: Io = processIo(), dep
     if (helpText) io.stdout.write(`${helpText}\n`);
     return code;
   } catch (e) {
-    if (e instanceof UsageError) {
+    if (e instanceof ConfigError) {
+      for (const p of e.problems) io.stderr.write(`ats-audit: ${forTerminal(p, 400)}\n`);
+      return EXIT.usage;
+    }
+    if (e instanceof UsageError || e instanceof CredentialError) {
       io.stderr.write(`ats-audit: ${forTerminal(e.message, 400)}\nRun "ats-audit --help" for usage.\n`);
       return EXIT.usage;
     }

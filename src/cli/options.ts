@@ -20,6 +20,8 @@ export interface ScanArgs {
   readonly inventory: readonly string[];
   readonly community?: string;
   readonly communityFile?: string;
+  readonly config?: string;
+  readonly profile?: string;
   readonly snmpVersion: '1' | '2c';
   readonly port: number;
   readonly timeout: number;
@@ -43,7 +45,7 @@ export function scanOptions<T>(y: Argv<T>) {
     })
     .option('inventory', {
       alias: 'i',
-      describe: 'Inventory file: CSV with a "host" column (port, community, name, site optional) or one target per line; - reads stdin',
+      describe: 'Inventory file: CSV with a "host" column (port, community, profile, name, site optional) or one target per line; - reads stdin',
       type: 'string',
       array: true,
       default: [] as string[],
@@ -56,6 +58,16 @@ export function scanOptions<T>(y: Argv<T>) {
     })
     .option('community-file', {
       describe: 'Read the community from the first line of this file',
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('config', {
+      describe: 'Config file with credential profiles (default: $ATS_AUDIT_CONFIG, else $XDG_CONFIG_HOME/ats-audit/config.json, else ~/.config/ats-audit/config.json; see docs/config.md)',
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('profile', {
+      describe: "Credential profile for targets whose inventory row names none (default: the config file's defaultProfile)",
       type: 'string',
       requiresArg: true,
     })
@@ -92,6 +104,11 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     return n;
   };
   const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
+  const nonEmpty = (name: string, v: unknown): string | undefined => {
+    if (v === undefined) return undefined;
+    if (String(v).trim() === '') throw new UsageError(`--${name}: must not be empty`);
+    return String(v);
+  };
   const oneOf = <T extends string>(name: string, v: unknown, allowed: readonly T[]): T | undefined => {
     if (v === undefined) return undefined;
     if (!allowed.includes(v as T)) throw new UsageError(`--${name} ${String(v)}: expected one of ${allowed.join(', ')}`);
@@ -102,6 +119,8 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     inventory: [...new Set(strings(a.inventory))],
     community: a.community === undefined ? undefined : String(a.community),
     communityFile: a.communityFile === undefined ? undefined : String(a.communityFile),
+    config: nonEmpty('config', a.config),
+    profile: nonEmpty('profile', a.profile),
     snmpVersion: oneOf('snmp-version', a.snmpVersion ?? '2c', ['1', '2c'] as const) ?? '2c',
     port: num('port', a.port, (n) => isInt(n) && n >= 1 && n <= 65535, 'a port number 1-65535'),
     timeout: num('timeout', a.timeout, (n) => isInt(n) && n >= 10 && n <= 600_000, 'milliseconds, 10-600000'),

@@ -12,15 +12,18 @@ import { startProgress } from '../progress.js';
 import { invalidTargetResult, scan } from '../scan.js';
 import { redact } from '../snmp/session.js';
 import { buildTargets } from '../target-list.js';
-import type { AuditTarget, Credentials } from '../target.js';
+import type { AuditTarget } from '../target.js';
+import { loadConfig, systemSecretReader } from '../config.js';
+import { cliCommunity, planCredentials } from '../credentials.js';
 import { UsageError, type Io } from './io.js';
 import { resolveFormat, type ScanArgs } from './options.js';
 
 // The scan command from parsed options to exit code: read inputs, audit, report.
 
 export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<number> {
-  const community = resolveCommunity(args, io.env);
-  const secrets = [community];
+  const reader = systemSecretReader(io.env);
+  const config = loadConfig({ path: args.config, env: io.env });
+  const community = cliCommunity(args, reader);
   const advisories = loadAdvisories(args.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
 
@@ -29,26 +32,39 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
   }
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
-  for (const e of built.errors) io.stderr.write(`ats-audit: ${forTerminal(redact(e.message, ...secrets), 400)}\n`);
-  if (!args.quiet) for (const n of built.notes) io.stderr.write(`ats-audit: note: ${forTerminal(n.message, 400)}\n`);
-  if (built.errors.length > 0 && args.strict) {
-    throw new UsageError(`${built.errors.length} invalid target(s) and --strict given: nothing scanned`);
+  // Every profile the inventory names is resolved (and its secrets known) before any packet.
+  const plan = planCredentials({
+    config,
+    defaults: { version: args.snmpVersion, profile: args.profile, community },
+    requests: built.sources,
+    reader,
+  });
+  const secrets = () => plan.secrets;
+  const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, ...secrets()), 400)}\n`);
+  for (const e of built.errors) say(e.message);
+  for (const p of plan.problems) say(p.message);
+  if (!args.quiet) for (const n of [...built.notes.map((n) => n.message), ...plan.notes]) say(`note: ${n}`);
+  const invalidCount = built.errors.length + plan.problems.length;
+  if (invalidCount > 0 && args.strict) {
+    throw new UsageError(`${invalidCount} invalid target(s) and --strict given: nothing scanned`);
   }
   if (built.count === 0 && built.errors.length === 0) {
     throw new UsageError('no targets: give hosts, CIDR blocks or ranges as arguments, or --inventory FILE (see --help)');
   }
 
+  const refused: AuditResult[] = [];
   const audits = (function* (): Iterable<AuditTarget> {
     for (const t of built.targets) {
-      const credentials: Credentials = { version: args.snmpVersion, community: t.community ?? community };
-      yield { target: t.target, credentials };
+      const r = plan.credentialsFor({ origin: t.target.origin, profile: t.profile, community: t.community });
+      if (r.ok) yield { target: t.target, credentials: r.credentials };
+      else refused.push(invalidTargetResult(t.target, redact(r.error, ...secrets())));
     }
   })();
   // A bad target line is still a target the user gave: it gets a row. File-level problems
   // (a CSV header without "host") name no target and are reported on stderr only.
   const results: AuditResult[] = built.errors
     .filter((e) => e.target.host !== '')
-    .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets)}`));
+    .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets())}`));
   const progress = startProgress(built.count, io.stderr, { quiet: args.quiet });
   try {
     results.push(
@@ -67,6 +83,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   } finally {
     progress.stop();
   }
+  results.push(...refused);
 
   // Every format lists units in the same order: worst verdict first, then site and host.
   results.sort(compareForTable);
@@ -85,21 +102,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     io.stdout.write(report);
   }
   const code = exitCodeFor(results);
-  return code === EXIT.atRisk || built.errors.length === 0 ? code : EXIT.usage;
-}
-
-/** Inventory community > --community-file > --community > $ATS_AUDIT_COMMUNITY > "public". */
-function resolveCommunity(args: ScanArgs, env: NodeJS.ProcessEnv): string {
-  if (args.communityFile) {
-    const first = readInput(args.communityFile).split(/\r?\n/)[0]?.trim();
-    if (!first) throw new UsageError(`--community-file ${args.communityFile}: the file is empty`);
-    return first;
-  }
-  if (args.community !== undefined) {
-    if (args.community === '') throw new UsageError('--community: must not be empty');
-    return args.community;
-  }
-  return env.ATS_AUDIT_COMMUNITY || 'public';
+  return code === EXIT.atRisk || invalidCount === 0 ? code : EXIT.usage;
 }
 
 function loadAdvisories(extra: readonly string[]): Advisory[] {
