@@ -6,6 +6,7 @@ import snmp from 'net-snmp';
 import type { Verdict } from '../finding.js';
 import { loopbackRange } from './loopback.js';
 import type { AtsDescription, CardFirmware, OtherApcDescription, UnitDescription } from './profiles.js';
+import type { SimV3 } from './v3-users.js';
 
 /**
  * How the unit behaves on the wire. `agent`: answers SNMP. `silent`: a socket that reads and
@@ -38,6 +39,8 @@ export interface SimUnit {
   readonly expect: Expectation;
   /** Delay before each answer, in ms (a real card takes tens of ms). Default 0. */
   readonly latencyMs?: number;
+  /** SNMPv3 users an `agent` unit accepts besides its community. */
+  readonly v3?: SimV3;
 }
 
 export interface FleetOptions {

@@ -14,6 +14,7 @@ import type { SimUnit } from './fleet.js';
 import { isLoopbackV4 } from './loopback.js';
 import { peekMessage } from './pdu-peek.js';
 import { unitVarbinds } from './profiles.js';
+import { v3Endpoint } from './v3-users.js';
 import { buildMib, type MibRequest } from './varbind-mib.js';
 
 export interface RunningFleet {
@@ -122,11 +123,12 @@ function startAgent(unit: SimUnit): { live: Live; ready: Promise<void> } {
     throw new Error(`simulator: unit ${unit.name}: ${error instanceof Error ? error.message : String(error)}`);
   }
   let socket: dgram.Socket | undefined;
+  const v3 = unit.v3 ? v3Endpoint(unit.v3) : undefined;
   // net-snmp's listener takes a dgram-compatible module; this one hands us the socket it makes.
   const dgramModule = {
     createSocket(type: dgram.SocketType) {
       socket = dgram.createSocket(type);
-      return socket;
+      return v3 ? v3.gate(socket) : socket;
     },
   };
   // The agent's callback runs once per answered request, and for every dropped one with an error.
@@ -140,6 +142,7 @@ function startAgent(unit: SimUnit): { live: Live; ready: Promise<void> } {
     mib,
   ) as NetSnmpAgent;
   agent.getAuthorizer().addCommunity(unit.acceptedCommunity);
+  v3?.attach(agent);
   if (!socket) throw new Error('simulator: net-snmp did not create its socket through dgramModule');
   const s: dgram.Socket = socket;
   // Before the agent's own listener, so a request is counted before it can be answered.

@@ -1,5 +1,6 @@
 import snmp from 'net-snmp';
 import { secretsOf, type Credentials } from '../target.js';
+import { openV3Session } from './v3.js';
 
 // The one module that talks to net-snmp. Everything else sees plain varbinds and
 // SnmpRequestError with a kind; net-snmp's own messages never leave this file unredacted,
@@ -55,7 +56,7 @@ export function isMissing(vb: Varbind): boolean {
 
 export function openSession(o: SessionOptions): SnmpSession {
   const c = o.credentials;
-  if (c.version === '3') throw new SnmpRequestError('failed', 'SNMPv3 is not supported yet');
+  if (c.version === '3') return openV3Session(o, c);
   const secrets = secretsOf(c);
   const session = snmp.createSession(o.address, c.community, {
     port: o.port,
