@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseCsv, type CsvError } from 'csv-parse/sync';
 import type { AuditResult } from './audit-result.js';
+import { EXIT } from './exit-codes.js';
 import { VERDICTS, type Verdict } from './finding.js';
 import { escapeControls } from './report/sanitize.js';
 import { targetKey, type Target } from './target.js';
@@ -38,7 +39,7 @@ export type ChangeKind = (typeof CHANGE_KINDS)[number];
  * Suggested exit code when a --fail-on rule matches (0-4 and 130 are taken in exit-codes.ts;
  * 5 is the check command's wrong-package code).
  */
-export const CHANGES_EXIT_CODE = 6;
+export const CHANGES_EXIT_CODE = EXIT.changed;
 
 export class BaselineError extends Error {
   override readonly name = 'BaselineError';

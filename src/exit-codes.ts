@@ -13,6 +13,10 @@ export const EXIT = {
   atRisk: 3,
   /** No unit at risk, but some targets could not be assessed (unknown / unreachable). */
   incomplete: 4,
+  /** check --package: the planned package is the wrong firmware for a unit (other hardware or product). */
+  wrongPackage: 5,
+  /** scan --baseline --fail-on: a change named in --fail-on happened since the baseline. */
+  changed: 6,
   /** Interrupted by a signal; the report marks unfinished targets. */
   interrupted: 130,
 } as const;

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import type { Argv } from 'yargs';
 import type { Advisory } from '../advisory.js';
 import type { AuditResult } from '../audit-result.js';
@@ -12,7 +11,8 @@ import { buildTargets } from '../target-list.js';
 import { targetKey, type AuditTarget } from '../target.js';
 import { loadAdvisorySet } from './advisories-command.js';
 import { UsageError, type Io } from './io.js';
-import { DEFAULTS, validate } from './options.js';
+import { connectionOptions, DEFAULTS, validate } from './options.js';
+import { loadRunConfig, planRunCredentials } from './run-credentials.js';
 
 // `ats-audit check HOST..`: the pre-upgrade gate. For each unit: may a listed package be
 // flashed right now, why, and what to do first; with --package, whether that file is one the
@@ -33,7 +33,7 @@ export const CHECK_EXIT = {
    */
   incomplete: EXIT.incomplete,
   /** Nothing at risk, but --package is the wrong firmware for at least one unit (hardware or product line). */
-  wrongPackage: 5,
+  wrongPackage: EXIT.wrongPackage,
 } as const;
 
 /** How one unit stands at the gate. */
@@ -50,6 +50,8 @@ export interface CheckArgs {
   readonly hosts: readonly string[];
   readonly community?: string;
   readonly communityFile?: string;
+  readonly config?: string;
+  readonly profile?: string;
   readonly snmpVersion: '1' | '2c';
   readonly port: number;
   readonly timeout: number;
@@ -112,7 +114,7 @@ export function formatDuration(ms: number): string {
 }
 
 export function checkOptions<T>(y: Argv<T>) {
-  return y
+  return connectionOptions(y)
     .positional('hosts', {
       describe: 'Units about to be upgraded: host, IP address or host:port',
       type: 'string',
@@ -131,24 +133,6 @@ export function checkOptions<T>(y: Argv<T>) {
     .option('interval', {
       describe: 'With --wait: time between polls (default 5s)',
       type: 'string',
-      requiresArg: true,
-    })
-    .option('community', {
-      alias: 'c',
-      describe: 'SNMP community (default: $ATS_AUDIT_COMMUNITY, else "public"). Visible in process lists: prefer the env or --community-file',
-      type: 'string',
-      requiresArg: true,
-    })
-    .option('community-file', { describe: 'Read the community from the first line of this file', type: 'string', requiresArg: true })
-    .option('snmp-version', { alias: 'v', describe: 'SNMP version', choices: ['1', '2c'] as const, default: '2c' as const })
-    .option('port', { alias: 'p', describe: 'UDP port for hosts that do not name one', type: 'number', default: DEFAULTS.port })
-    .option('timeout', { alias: 't', describe: 'Milliseconds to wait for each answer', type: 'number', default: DEFAULTS.timeoutMs })
-    .option('retries', { alias: 'r', describe: 'Retries after a timeout', type: 'number', default: DEFAULTS.retries })
-    .option('advisory', {
-      describe: 'Also judge against this bulletin file (JSON, same shape as advisories/*.json)',
-      type: 'string',
-      array: true,
-      default: [] as string[],
       requiresArg: true,
     })
     .example('$0 check 10.20.1.15 --package apc_hw02_aos390_g2ats392.exe', 'may this package go on this unit now?')
@@ -201,6 +185,8 @@ export function validateCheck(a: Record<string, unknown>): CheckArgs {
     hosts,
     community: base.community,
     communityFile: base.communityFile,
+    config: base.config,
+    profile: base.profile,
     snmpVersion: base.snmpVersion,
     port: base.port,
     timeout: base.timeout,
@@ -342,27 +328,7 @@ function renderChange(at: number, before: UnitCheck, after: UnitCheck): string {
 
 // ------------------------------------------------------------------------------ running
 
-/** Inventory-free version of scan's community precedence: --community-file > --community > $ATS_AUDIT_COMMUNITY > "public". */
-function resolveCommunity(args: CheckArgs, env: NodeJS.ProcessEnv): string {
-  if (args.communityFile) {
-    let text: string;
-    try {
-      text = readFileSync(args.communityFile, 'utf8');
-    } catch (e) {
-      throw new UsageError(`${args.communityFile}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-    }
-    const first = text.split(/\r?\n/)[0]?.trim();
-    if (!first) throw new UsageError(`--community-file ${args.communityFile}: the file is empty`);
-    return first;
-  }
-  if (args.community !== undefined) {
-    if (args.community === '') throw new UsageError('--community: must not be empty');
-    return args.community;
-  }
-  return env.ATS_AUDIT_COMMUNITY || 'public';
-}
-
-function buildCheckTargets(args: CheckArgs, community: string): AuditTarget[] {
+function buildCheckTargets(args: CheckArgs, io: Io): AuditTarget[] {
   const built = buildTargets({ args: args.hosts, inventories: [] }, { port: args.port, allowLarge: false });
   // A gate is about exact units: any bad host stops it before a packet is sent.
   if (built.errors.length > 0) throw new UsageError(built.errors.map((e) => e.message).join('; '));
@@ -371,7 +337,8 @@ function buildCheckTargets(args: CheckArgs, community: string): AuditTarget[] {
       `check: ${built.count} units named; at most ${CHECK_DEFAULTS.maxUnits} (check polls them all again every interval: use scan for a fleet)`,
     );
   }
-  return [...built.targets].map((t) => ({ target: t.target, credentials: { version: args.snmpVersion, community } }));
+  const plan = planRunCredentials(args, io, loadRunConfig(args, io));
+  return [...built.targets].map((t) => ({ target: t.target, credentials: plan.defaultCredentials }));
 }
 
 /** Runs `check`; returns the exit code (usage errors are printed and return 2). */
@@ -394,8 +361,7 @@ async function check(args: CheckArgs, io: Io, deps: CheckDeps): Promise<number> 
     const parsed = parsePackageName(args.packageFile);
     if (!parsed.ok) throw new UsageError(`--package: ${parsed.problem}`);
   }
-  const community = resolveCommunity(args, io.env);
-  const targets = buildCheckTargets(args, community);
+  const targets = buildCheckTargets(args, io);
   const order = new Map(targets.map((t, i) => [targetKey(t.target), i]));
   const pollOnce = async (): Promise<UnitCheck[]> => {
     const results = await scan(

@@ -4,6 +4,8 @@ import { CredentialError } from '../credentials.js';
 import { EXIT } from '../exit-codes.js';
 import type { PollDeps } from '../poll.js';
 import { forTerminal } from '../report/sanitize.js';
+import { advisoriesOptions, runAdvisories } from './advisories-command.js';
+import { checkOptions, runCheck } from './check-command.js';
 import { processIo, UsageError, type Io } from './io.js';
 import { scanOptions, validate } from './options.js';
 import { runScan, toolVersion } from './scan-command.js';
@@ -21,6 +23,12 @@ export async function main(rawArgv: readonly string[], io: Io = processIo(), dep
     .usage('$0 [scan] [targets..] [options]\n\nAudit APC Rack ATS units (AP77xx) against the firmware-upgrade safety bulletin.')
     .command(['scan [targets..]', '$0'], 'Poll each unit and report its verdict', scanOptions, async (a) => {
       code = await runScan(validate(a as Record<string, unknown>), io, deps);
+    })
+    .command('check <hosts..>', 'Pre-upgrade gate: may a listed package be flashed on these units now?', checkOptions, async (a) => {
+      code = await runCheck(a as Record<string, unknown>, io, { poll: deps });
+    })
+    .command('advisories', 'List the bulletins the units are judged against', advisoriesOptions, async (a) => {
+      code = await runAdvisories(a as Record<string, unknown>, io);
     })
     .example('$0 10.20.0.0/22', 'audit a block with the default community')
     .example('$0 -i fleet.csv -f csv -o report.csv', 'audit an inventory, write CSV')

@@ -35,21 +35,9 @@ export interface ScanArgs {
   readonly quiet: boolean;
 }
 
-export function scanOptions<T>(y: Argv<T>) {
+/** How to reach and judge units: shared by scan and check. */
+export function connectionOptions<T>(y: Argv<T>) {
   return y
-    .positional('targets', {
-      describe: 'Hosts, IPv4/IPv6 addresses, host:port, CIDR blocks (10.20.0.0/22), ranges (10.20.0.10-40)',
-      type: 'string',
-      array: true,
-      default: [] as string[],
-    })
-    .option('inventory', {
-      alias: 'i',
-      describe: 'Inventory file: CSV with a "host" column (port, community, profile, name, site optional) or one target per line; - reads stdin',
-      type: 'string',
-      array: true,
-      default: [] as string[],
-    })
     .option('community', {
       alias: 'c',
       describe: 'SNMP community (default: $ATS_AUDIT_COMMUNITY, else "public"). Visible in process lists: prefer the env or --community-file',
@@ -75,6 +63,30 @@ export function scanOptions<T>(y: Argv<T>) {
     .option('port', { alias: 'p', describe: 'UDP port for targets that do not name one', type: 'number', default: DEFAULTS.port })
     .option('timeout', { alias: 't', describe: 'Milliseconds to wait for each answer', type: 'number', default: DEFAULTS.timeoutMs })
     .option('retries', { alias: 'r', describe: 'Retries after a timeout', type: 'number', default: DEFAULTS.retries })
+    .option('advisory', {
+      describe: 'Also audit against this bulletin file (JSON, same shape as advisories/*.json)',
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      requiresArg: true,
+    });
+}
+
+export function scanOptions<T>(y: Argv<T>) {
+  return connectionOptions(y)
+    .positional('targets', {
+      describe: 'Hosts, IPv4/IPv6 addresses, host:port, CIDR blocks (10.20.0.0/22), ranges (10.20.0.10-40)',
+      type: 'string',
+      array: true,
+      default: [] as string[],
+    })
+    .option('inventory', {
+      alias: 'i',
+      describe: 'Inventory file: CSV with a "host" column (port, community, profile, name, site optional) or one target per line; - reads stdin',
+      type: 'string',
+      array: true,
+      default: [] as string[],
+    })
     .option('concurrency', { alias: 'j', describe: 'Units polled at once', type: 'number', default: DEFAULTS.concurrency })
     .option('format', {
       alias: 'f',
@@ -82,13 +94,6 @@ export function scanOptions<T>(y: Argv<T>) {
       choices: FORMATS,
     })
     .option('output', { alias: 'o', describe: 'Write the report to this file (atomically: temp file + rename)', type: 'string', requiresArg: true })
-    .option('advisory', {
-      describe: 'Also audit against this bulletin file (JSON, same shape as advisories/*.json)',
-      type: 'string',
-      array: true,
-      default: [] as string[],
-      requiresArg: true,
-    })
     .option('allow-large', { describe: 'Allow CIDR blocks larger than a /16', type: 'boolean', default: false })
     .option('strict', { describe: 'Refuse to scan at all when any target or inventory line is invalid', type: 'boolean', default: false })
     .option('quiet', { alias: 'q', describe: 'No progress or notes on stderr (errors still shown)', type: 'boolean', default: false });

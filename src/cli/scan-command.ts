@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { loadAdvisoryFile, loadBundledAdvisories, type Advisory } from '../advisory.js';
 import { writeFileAtomic } from '../atomic-write.js';
 import type { AuditResult } from '../audit-result.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
@@ -13,18 +12,16 @@ import { invalidTargetResult, scan } from '../scan.js';
 import { redact } from '../snmp/session.js';
 import { buildTargets } from '../target-list.js';
 import type { AuditTarget } from '../target.js';
-import { loadConfig, systemSecretReader } from '../config.js';
-import { cliCommunity, planCredentials } from '../credentials.js';
+import { loadAdvisorySet } from './advisories-command.js';
 import { UsageError, type Io } from './io.js';
 import { resolveFormat, type ScanArgs } from './options.js';
+import { loadRunConfig, planRunCredentials } from './run-credentials.js';
 
 // The scan command from parsed options to exit code: read inputs, audit, report.
 
 export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<number> {
-  const reader = systemSecretReader(io.env);
-  const config = loadConfig({ path: args.config, env: io.env });
-  const community = cliCommunity(args, reader);
-  const advisories = loadAdvisories(args.advisory);
+  const config = loadRunConfig(args, io);
+  const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
 
   const inventories: Array<{ file: string; text: string }> = [];
@@ -33,12 +30,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   }
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
-  const plan = planCredentials({
-    config,
-    defaults: { version: args.snmpVersion, profile: args.profile, community },
-    requests: built.sources,
-    reader,
-  });
+  const plan = planRunCredentials(args, io, config, built.sources);
   const secrets = () => plan.secrets;
   const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, ...secrets()), 400)}\n`);
   for (const e of built.errors) say(e.message);
@@ -103,22 +95,6 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   }
   const code = exitCodeFor(results);
   return code === EXIT.atRisk || invalidCount === 0 ? code : EXIT.usage;
-}
-
-function loadAdvisories(extra: readonly string[]): Advisory[] {
-  const all = [...loadBundledAdvisories(), ...extra.map((f) => {
-    try {
-      return loadAdvisoryFile(f);
-    } catch (e) {
-      throw new UsageError((e as Error).message);
-    }
-  })];
-  const seen = new Set<string>();
-  for (const a of all) {
-    if (seen.has(a.id)) throw new UsageError(`advisory ${a.id} is given twice`);
-    seen.add(a.id);
-  }
-  return all;
 }
 
 function readInput(file: string): string {
