@@ -1,7 +1,10 @@
 import type { Advisory } from '../advisory.js';
 import type { AuditResult } from '../audit-result.js';
 import { renderCsv } from './csv.js';
+import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
+import { ndjsonLine, renderNdjson } from './ndjson.js';
+import { renderPrometheus } from './prometheus.js';
 import { renderTable } from './table.js';
 
 // Every report format in one place: the CLI's --format choices, the extension that picks a
@@ -39,6 +42,19 @@ export const REPORT_FORMATS = [
     extensions: ['json'],
     render: (results, ctx) =>
       renderJson(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories.map((a) => a.id) }),
+  },
+  // `jsonl` is the other common name for the same thing.
+  { name: 'ndjson', extensions: ['ndjson', 'jsonl'], render: (results) => renderNdjson(results), line: (result) => ndjsonLine(result) },
+  {
+    name: 'prometheus',
+    extensions: ['prom'],
+    render: (results, ctx) => renderPrometheus(results, { version: ctx.version, generatedAt: ctx.generatedAt }),
+  },
+  {
+    name: 'html',
+    extensions: ['html', 'htm'],
+    render: (results, ctx) =>
+      renderHtml(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories }),
   },
 ] as const satisfies readonly ReportFormat[];
 

@@ -1,0 +1,32 @@
+// NDJSON report (one JSON object per line, newline-terminated): exactly the per-unit objects
+// of the JSON report's `units[]`, so one schema and one jq filter serve both. Every line is a
+// unit, with no header or summary line: log shippers and `jq -c 'select(...)'` then see one
+// shape only, and a line can be written the moment its unit is known (memory stays flat on a
+// large fleet). Counts are `jq -s 'group_by(.verdict)'` away.
+
+import type { AuditResult } from '../audit-result.js';
+import { buildJsonReport, type JsonMeta, type JsonUnit } from './json.js';
+import { forJsonText } from './sanitize.js';
+
+/** Meta is not part of a unit; these placeholders only satisfy the builder's signature. */
+const NO_META: JsonMeta = { version: '', generatedAt: '', advisories: [] };
+
+/** The JSON report's object for one unit, built by json.ts itself so the two never drift. */
+export function jsonUnit(result: AuditResult): JsonUnit {
+  const unit = buildJsonReport([result], NO_META).units[0];
+  if (!unit) throw new Error('buildJsonReport returned no unit for one result');
+  return unit;
+}
+
+/**
+ * One unit as one line, ending in `\n`. JSON.stringify without indentation escapes every
+ * line break inside strings, and forJsonText the separators and controls it leaves raw.
+ */
+export function ndjsonLine(result: AuditResult): string {
+  return `${forJsonText(JSON.stringify(jsonUnit(result)))}\n`;
+}
+
+/** All units, one line each, in the order given; empty for no units. */
+export function renderNdjson(results: readonly AuditResult[]): string {
+  return results.map(ndjsonLine).join('');
+}

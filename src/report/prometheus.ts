@@ -1,0 +1,170 @@
+// Prometheus text exposition format (0.0.4), for node_exporter's textfile collector: run the
+// audit from cron with `--output /var/lib/node_exporter/textfile/ats_audit.prom` (the CLI
+// writes it atomically, which the collector needs) and alert on the series.
+//
+// Choices, and why:
+// - The verdict is a state set (as kube-state-metrics does for pod phase): one series per
+//   unit per verdict, 1 for the unit's verdict and 0 for the others. The series of a unit
+//   never appear or vanish when its verdict changes, so `== 1` alerts resolve cleanly and
+//   `changes()`/`sum by (verdict)` just work; one series with the verdict as a label would
+//   go stale and reappear under another label set on every change.
+// - Unit labels are host, port, name, site, model, serial; an unknown one is left out, which
+//   Prometheus treats the same as an empty value. Everything else about the unit (firmware)
+//   is on ats_audit_unit_info, to join on when needed, so firmware upgrades do not churn the
+//   other series.
+// - yes/no facts are 1/0; an unknown fact has no sample (absent means "not known").
+// - No sample timestamps: the textfile collector rejects them. The run time is a metric.
+// - Device text goes through escapeControls before the exposition escaping: it keeps label
+//   values valid UTF-8 (no lone surrogates) and free of bidi tricks in dashboards.
+
+import type { AuditResult } from '../audit-result.js';
+import { VERDICTS, type YesNoUnknown } from '../finding.js';
+import { targetKey } from '../target.js';
+import { formatAmps } from './columns.js';
+import { escapeControls } from './sanitize.js';
+import { summarize } from './summary.js';
+
+export interface PrometheusMeta {
+  readonly version: string;
+  readonly generatedAt: Date;
+}
+
+type Labels = ReadonlyArray<readonly [name: string, value: string]>;
+
+interface Sample {
+  readonly labels: Labels;
+  readonly value: number;
+}
+
+interface Family {
+  readonly name: string;
+  readonly help: string;
+  readonly samples: readonly Sample[];
+}
+
+/** Every metric family written, in file order, with its HELP text: the list docs/formats.md follows. */
+export const PROMETHEUS_METRICS = [
+  ['ats_audit_unit_verdict', 'Verdict of the unit: 1 for its verdict, 0 for the others (one series per verdict).'],
+  ['ats_audit_unit_info', 'Firmware and hardware of the unit as it reports them; always 1.'],
+  ['ats_audit_secondary_live', 'Secondary input of the Rack ATS is live (1) or not (0); absent when unknown.'],
+  ['ats_audit_load_attached', 'Load attached to the Rack ATS output (1) or not (0); absent when unknown.'],
+  ['ats_audit_load_amperes', 'Output current of the Rack ATS in amperes; absent when unknown.'],
+  ['ats_audit_units', 'Units audited in the last run, by verdict.'],
+  ['ats_audit_last_run_timestamp_seconds', 'When the last audit run finished, in seconds since the Unix epoch.'],
+  ['ats_audit_build_info', 'Version of ats-audit that wrote this file; always 1.'],
+] as const;
+
+type MetricName = (typeof PROMETHEUS_METRICS)[number][0];
+
+/** Label value per the exposition format: backslash, double quote and line feed are escaped. */
+export function escapeLabelValue(s: string): string {
+  return s.replace(/[\\"\n]/g, (ch) => (ch === '\n' ? '\\n' : `\\${ch}`));
+}
+
+/** HELP text per the exposition format: backslash and line feed are escaped. */
+export function escapeHelp(s: string): string {
+  return s.replace(/[\\\n]/g, (ch) => (ch === '\n' ? '\\n' : '\\\\'));
+}
+
+/** Untrusted text as a label value: controls shown as escapes, never dropped. */
+function untrusted(s: string | undefined): string | undefined {
+  return s ? escapeControls(s) : undefined;
+}
+
+function present(pairs: ReadonlyArray<readonly [string, string | undefined]>): Labels {
+  return pairs.filter((p): p is readonly [string, string] => p[1] !== undefined && p[1] !== '');
+}
+
+/** The labels that name a unit on every per-unit series. */
+function unitLabels(r: AuditResult): Labels {
+  return present([
+    ['host', untrusted(r.target.host)],
+    ['port', String(r.target.port)],
+    ['name', untrusted(r.target.name)],
+    ['site', untrusted(r.target.site)],
+    ['model', untrusted(r.identity?.model)],
+    ['serial', untrusted(r.identity?.serial)],
+  ]);
+}
+
+function labelKey(labels: Labels): string {
+  return labels.map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',');
+}
+
+function formatValue(n: number): string {
+  if (Number.isNaN(n)) return 'NaN';
+  if (!Number.isFinite(n)) return n > 0 ? '+Inf' : '-Inf';
+  return String(n);
+}
+
+function formatSample(name: string, s: Sample): string {
+  const labels = s.labels.map(([k, v]) => `${k}="${escapeLabelValue(v)}"`).join(',');
+  return `${name}${labels ? `{${labels}}` : ''} ${formatValue(s.value)}`;
+}
+
+function yesNo(v: YesNoUnknown | undefined): number | undefined {
+  return v === 'yes' ? 1 : v === 'no' ? 0 : undefined;
+}
+
+function families(results: readonly AuditResult[], meta: PrometheusMeta, units: readonly AuditResult[]): Family[] {
+  const perUnit = (value: (r: AuditResult) => number | undefined, extra: (r: AuditResult) => Labels = () => []): Sample[] =>
+    units.flatMap((r) => {
+      const v = value(r);
+      return v === undefined ? [] : [{ labels: [...unitLabels(r), ...extra(r)], value: v }];
+    });
+  const summary = summarize(results);
+  const samples: Record<MetricName, Sample[]> = {
+    ats_audit_unit_verdict: units.flatMap((r) =>
+      VERDICTS.map((v) => ({ labels: [...unitLabels(r), ['verdict', v] as const], value: r.finding.verdict === v ? 1 : 0 })),
+    ),
+    ats_audit_unit_info: perUnit(
+      (r) => (r.identity ? 1 : undefined),
+      (r) =>
+        present([
+          ['aos_version', untrusted(r.identity?.aosVersion)],
+          ['aos_file', untrusted(r.identity?.aosFile)],
+          ['app_version', untrusted(r.identity?.appVersion)],
+          ['app_file', untrusted(r.identity?.appFile)],
+          ['hardware_rev', untrusted(r.identity?.hardwareRev)],
+          ['controller_firmware', untrusted(r.identity?.controllerFirmware)],
+        ]),
+    ),
+    ats_audit_secondary_live: perUnit((r) => yesNo(r.finding.facts?.secondaryLive)),
+    ats_audit_load_attached: perUnit((r) => yesNo(r.finding.facts?.loadAttached)),
+    // One decimal, as in the CSV and JSON reports, so all formats agree on the value.
+    ats_audit_load_amperes: perUnit((r) => {
+      const amps = formatAmps(r.finding.facts?.loadAmps);
+      return amps === undefined ? undefined : Number(amps);
+    }),
+    ats_audit_units: VERDICTS.map((v) => ({ labels: [['verdict', v] as const], value: summary.byVerdict[v] })),
+    ats_audit_last_run_timestamp_seconds: [{ labels: [], value: meta.generatedAt.getTime() / 1000 }],
+    ats_audit_build_info: [{ labels: [['version', escapeControls(meta.version)] as const], value: 1 }],
+  };
+  return PROMETHEUS_METRICS.map(([name, help]) => ({ name, help, samples: samples[name] }));
+}
+
+/**
+ * The report as a .prom file. Units are written in the order given; a unit whose labels
+ * repeat an earlier one's (the same host and port listed twice) is left out with a comment,
+ * since one duplicate series makes the collector drop the whole file. Fleet totals count
+ * every unit.
+ */
+export function renderPrometheus(results: readonly AuditResult[], meta: PrometheusMeta): string {
+  const seen = new Set<string>();
+  const units: AuditResult[] = [];
+  const lines: string[] = [];
+  for (const r of results) {
+    const key = labelKey(unitLabels(r));
+    if (seen.has(key)) {
+      lines.push(`# ats-audit: left out a second unit with the same labels: ${escapeControls(targetKey(r.target))}`);
+      continue;
+    }
+    seen.add(key);
+    units.push(r);
+  }
+  for (const f of families(results, meta, units)) {
+    lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} gauge`);
+    for (const s of f.samples) lines.push(formatSample(f.name, s));
+  }
+  return `${lines.join('\n')}\n`;
+}
