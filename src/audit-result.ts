@@ -1,3 +1,4 @@
+import type { UnitChange } from './baseline.js';
 import type { Identity } from './device.js';
 import type { Finding } from './finding.js';
 import type { Reading, WalkedRows } from './reading.js';
@@ -13,4 +14,6 @@ export interface AuditResult {
   readonly raw?: { readonly reading: Reading; readonly walked: WalkedRows };
   /** SNMP requests sent to this unit. */
   readonly requests: number;
+  /** With --baseline: how the unit changed since that report. */
+  readonly change?: UnitChange;
 }

@@ -187,6 +187,56 @@ describe('ats-audit scan against the demo fleet', () => {
     expect(fleet.totals().requests).toBe(0);
   });
 
+  it('compares with a baseline report: change column, summary, and --fail-on for cron', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ats-audit-baseline-'));
+    const atRisk = byVerdict('at-risk')[0]!;
+    const safe = byVerdict('safe-to-upgrade')[0]!;
+    const silent = units.find((u) => u.behaviour === 'silent')!;
+    // Last night: only the safe unit and the silent one, which was fine then.
+    const previous = join(dir, 'previous.csv');
+    await main([hostPort(safe), ...FAST, '-f', 'csv', '-o', previous, '-q'], captureIo().io);
+    const text = readFileSync(previous, 'utf8').replace(/\r\n$/, '');
+    writeFileSync(previous, `${text}\r\n${silent.host},${silent.port},,,not-ats,was a PDU,,,,,,,,,,,,,,,,,,,,,,,\r\n`);
+
+    const cap = captureIo();
+    const code = await main([hostPort(atRisk), hostPort(safe), hostPort(silent), ...FAST, '-f', 'csv', '--baseline', previous, '--fail-on', 'new-at-risk'], cap.io);
+    const rows = csvRows(cap.stdout());
+    expect(rows.find((r) => r.host === atRisk.host)).toMatchObject({ change: 'new-at-risk new-unit', previous_verdict: '' });
+    expect(rows.find((r) => r.host === safe.host)).toMatchObject({ change: 'unchanged', previous_verdict: 'safe-to-upgrade' });
+    expect(rows.find((r) => r.host === silent.host)).toMatchObject({ change: 'newly-unreachable', previous_verdict: 'not-ats' });
+    expect(cap.stderr()).toMatch(/changes since .*previous\.csv \(2 units\): 1 new-at-risk, 1 newly-unreachable, 1 new-unit, 1 unchanged/);
+    expect(code).toBe(6);
+
+    // Nothing new at risk: --fail-on stays quiet (exit 0) even though a unit is still at risk.
+    const again = join(dir, 'again.json');
+    await main([hostPort(atRisk), hostPort(safe), ...FAST, '-o', again, '-q'], captureIo().io);
+    const quiet = captureIo();
+    expect(await main([hostPort(atRisk), hostPort(safe), ...FAST, '-f', 'json', '--baseline', again, '--fail-on', 'new-at-risk'], quiet.io)).toBe(0);
+    const report = JSON.parse(quiet.stdout()) as { baseline: { summary: { byKind: Record<string, number> } } };
+    expect(report.baseline.summary.byKind.unchanged).toBe(2);
+
+    const bad = captureIo();
+    expect(await main([hostPort(safe), '--fail-on', 'new-at-risk'], bad.io)).toBe(2);
+    expect(bad.stderr()).toMatch(/--fail-on needs --baseline/);
+    writeFileSync(join(dir, 'not-a-report.csv'), 'a,b\n1,2\n');
+    expect(await main([hostPort(safe), '--baseline', join(dir, 'not-a-report.csv')], captureIo().io)).toBe(2);
+  });
+
+  it('streams ndjson: one unit per line as it is known', async () => {
+    const cap = captureIo();
+    await main([...units.slice(0, 5).map(hostPort), ...FAST, '-f', 'ndjson'], cap.io);
+    const lines = cap.stdout().trimEnd().split('\n');
+    expect(lines).toHaveLength(5);
+    for (const l of lines) expect((JSON.parse(l) as { verdict: string }).verdict).toMatch(/^(at-risk|safe-to-upgrade|unknown)$/);
+  });
+
+  it('writes CSV for Excel with a byte order mark', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ats-audit-excel-'));
+    const file = join(dir, 'r.csv');
+    await main([hostPort(units[0]!), ...FAST, '--excel', '-o', file, '-q'], captureIo().io);
+    expect([...readFileSync(file).subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
+  });
+
   it('refuses impossible options before sending a single packet', async () => {
     for (const bad of [
       ['--timeout', '-5'],

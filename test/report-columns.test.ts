@@ -43,6 +43,8 @@ describe('report columns', () => {
       'load_attached',
       'load_amps',
       'advisory',
+      'change',
+      'previous_verdict',
     ]);
   });
 

@@ -1,4 +1,5 @@
 import type { Argv } from 'yargs';
+import { parseFailOn, type FailOnRule } from '../baseline.js';
 import { FORMAT_NAMES, formatForExtension, type FormatName } from '../report/formats.js';
 import { UsageError } from './io.js';
 
@@ -30,6 +31,9 @@ export interface ScanArgs {
   readonly format?: Format;
   readonly output?: string;
   readonly advisory: readonly string[];
+  readonly excel: boolean;
+  readonly baseline?: string;
+  readonly failOn?: readonly FailOnRule[];
   readonly allowLarge: boolean;
   readonly strict: boolean;
   readonly quiet: boolean;
@@ -94,6 +98,18 @@ export function scanOptions<T>(y: Argv<T>) {
       choices: FORMATS,
     })
     .option('output', { alias: 'o', describe: 'Write the report to this file (atomically: temp file + rename)', type: 'string', requiresArg: true })
+    .option('excel', { describe: 'CSV for Excel: start with a UTF-8 byte order mark so non-ASCII names open correctly', type: 'boolean', default: false })
+    .option('baseline', {
+      describe: 'An earlier CSV or JSON report of this tool: adds a "change" column and a changes summary',
+      type: 'string',
+      requiresArg: true,
+    })
+    .option('fail-on', {
+      describe: 'With --baseline: exit 6 when any of these changes happened (comma-separated: new-at-risk, newly-unreachable, no-longer-at-risk, back-online, verdict-changed, firmware-changed, new-unit, gone, any)',
+      type: 'string',
+      array: true,
+      requiresArg: true,
+    })
     .option('allow-large', { describe: 'Allow CIDR blocks larger than a /16', type: 'boolean', default: false })
     .option('strict', { describe: 'Refuse to scan at all when any target or inventory line is invalid', type: 'boolean', default: false })
     .option('quiet', { alias: 'q', describe: 'No progress or notes on stderr (errors still shown)', type: 'boolean', default: false });
@@ -134,6 +150,9 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     format: oneOf('format', a.format, FORMATS),
     output: a.output === undefined ? undefined : String(a.output),
     advisory: strings(a.advisory),
+    excel: a.excel === true,
+    baseline: nonEmpty('baseline', a.baseline),
+    failOn: failOnRules(a.failOn, a.baseline),
     allowLarge: a.allowLarge === true,
     strict: a.strict === true,
     quiet: a.quiet === true,
@@ -145,4 +164,12 @@ export function resolveFormat(args: Pick<ScanArgs, 'format' | 'output'>, stdoutI
   if (args.format) return args.format;
   if (args.output) return formatForExtension(args.output) ?? 'json';
   return stdoutIsTty ? 'table' : 'json';
+}
+
+function failOnRules(v: unknown, baseline: unknown): readonly FailOnRule[] | undefined {
+  if (v === undefined) return undefined;
+  if (baseline === undefined) throw new UsageError('--fail-on needs --baseline PREVIOUS_REPORT to compare with');
+  const parsed = parseFailOn(Array.isArray(v) ? v.map(String) : String(v));
+  if (!parsed.ok) throw new UsageError(parsed.error);
+  return parsed.rules;
 }

@@ -11,7 +11,8 @@ import { startProgress } from '../progress.js';
 import { invalidTargetResult, scan } from '../scan.js';
 import { redact } from '../snmp/session.js';
 import { buildTargets } from '../target-list.js';
-import type { AuditTarget } from '../target.js';
+import { targetKey, type AuditTarget } from '../target.js';
+import { BaselineError, changeOf, compareWithBaseline, failOn, formatChangeSummary, readBaselineFile, type Baseline } from '../baseline.js';
 import { loadAdvisorySet } from './advisories-command.js';
 import { UsageError, type Io } from './io.js';
 import { resolveFormat, type ScanArgs } from './options.js';
@@ -23,6 +24,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const config = loadRunConfig(args, io);
   const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
+  const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
 
   const inventories: Array<{ file: string; text: string }> = [];
   for (const file of args.inventory) {
@@ -35,7 +37,9 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, ...secrets()), 400)}\n`);
   for (const e of built.errors) say(e.message);
   for (const p of plan.problems) say(p.message);
-  if (!args.quiet) for (const n of [...built.notes.map((n) => n.message), ...plan.notes]) say(`note: ${n}`);
+  if (!args.quiet) {
+    for (const n of [...built.notes.map((n) => n.message), ...plan.notes, ...(baseline?.notes ?? [])]) say(`note: ${n}`);
+  }
   const invalidCount = built.errors.length + plan.problems.length;
   if (invalidCount > 0 && args.strict) {
     throw new UsageError(`${invalidCount} invalid target(s) and --strict given: nothing scanned`);
@@ -57,44 +61,76 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const results: AuditResult[] = built.errors
     .filter((e) => e.target.host !== '')
     .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets())}`));
-  const progress = startProgress(built.count, io.stderr, { quiet: args.quiet });
-  try {
-    results.push(
-      ...(await scan(
-        audits,
-        {
-          concurrency: args.concurrency,
-          timeoutMs: args.timeout,
-          retries: args.retries,
-          advisories,
-          onResult: progress.onResult,
-        },
-        deps,
-      )),
-    );
-  } finally {
-    progress.stop();
-  }
-  results.push(...refused);
-
-  // Every format lists units in the same order: worst verdict first, then site and host.
-  results.sort(compareForTable);
-  const rendered = reportFormat(format).render(results, {
+  const renderer = reportFormat(format);
+  const ctx = {
     advisories,
     version: toolVersion(),
     generatedAt: new Date(),
     color: !args.output && shouldUseColor(io.stdout, io.env),
     width: io.stdout.columns,
-  });
-  const report = rendered.endsWith('\n') ? rendered : `${rendered}\n`;
-  if (args.output) {
-    writeFileAtomic(args.output, report);
-    if (!args.quiet) io.stderr.write(`ats-audit: wrote ${results.length} unit(s) to ${args.output} (${format})\n`);
-  } else {
-    io.stdout.write(report);
+    excel: args.excel,
+  };
+  const withChange = (r: AuditResult): AuditResult => (baseline ? { ...r, change: changeOf(baseline.units.get(targetKey(r.target)), r) } : r);
+  // A streaming format on stdout writes each unit the moment it is known.
+  const stream = renderer.line !== undefined && args.output === undefined ? renderer.line : undefined;
+  const emit = (r: AuditResult) => stream && io.stdout.write(stream(withChange(r), ctx));
+  results.forEach(emit);
+
+  const progress = startProgress(built.count, io.stderr, { quiet: args.quiet || stream !== undefined });
+  try {
+    const polled = await scan(
+      audits,
+      {
+        concurrency: args.concurrency,
+        timeoutMs: args.timeout,
+        retries: args.retries,
+        advisories,
+        onResult: (r) => {
+          progress.onResult(r);
+          emit(r);
+        },
+      },
+      deps,
+    );
+    results.push(...polled);
+  } finally {
+    progress.stop();
+  }
+  refused.forEach(emit);
+  results.push(...refused);
+
+  const comparison = baseline ? compareWithBaseline(baseline, results) : undefined;
+  if (!stream) {
+    // Every format lists units in the same order: worst verdict first, then site and host.
+    const sorted = results.map(withChange).sort(compareForTable);
+    const rendered = renderer.render(sorted, { ...ctx, baseline: comparison });
+    const report = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+    if (args.output) {
+      writeFileAtomic(args.output, report);
+      if (!args.quiet) io.stderr.write(`ats-audit: wrote ${results.length} unit(s) to ${args.output} (${format})\n`);
+    } else {
+      io.stdout.write(report);
+    }
+  }
+  // Formats without a place for it (CSV, ndjson, Prometheus, HTML) get the changes line on stderr.
+  if (comparison && format !== 'table' && format !== 'json' && !args.quiet) say(`changes ${formatChangeSummary(comparison)}`);
+
+  if (comparison && args.failOn) {
+    const outcome = failOn(comparison, args.failOn);
+    for (const m of outcome.matched) say(`--fail-on ${m.rule}: ${m.units.slice(0, 10).join(', ')}${m.units.length > 10 ? ', ...' : ''}`);
+    return outcome.fail ? outcome.exitCode : invalidCount === 0 ? EXIT.clear : EXIT.usage;
   }
   const code = exitCodeFor(results);
   return code === EXIT.atRisk || invalidCount === 0 ? code : EXIT.usage;
+}
+
+function readBaseline(file: string): Baseline {
+  try {
+    return readBaselineFile(file);
+  } catch (e) {
+    if (e instanceof BaselineError) throw new UsageError(e.message);
+    throw e;
+  }
 }
 
 function readInput(file: string): string {

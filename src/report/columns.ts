@@ -3,6 +3,7 @@
 // docs/report-columns.md lists them, and a test checks it stays in step.
 
 import type { AuditResult } from '../audit-result.js';
+import { formatChange } from '../baseline.js';
 
 /** A cell as a column gives it: blank cells are `undefined`. */
 export type Cell = string | number | undefined;
@@ -130,6 +131,20 @@ export const COLUMNS = [
     (r) => formatAmps(r.finding.facts?.loadAmps),
   ),
   column('advisory', 'unit', 'text', 'Bulletin the verdict refers to (e.g. FA156178); blank when none applies.', (r) => r.finding.advisoryId),
+  column(
+    'change',
+    'unit',
+    'enum',
+    'With --baseline: what changed since that report, most important first, space-separated (new-at-risk, newly-unreachable, no-longer-at-risk, back-online, verdict-changed, firmware-changed, new-unit, unchanged); blank without --baseline.',
+    (r) => (r.change ? formatChange(r.change) : undefined),
+  ),
+  column(
+    'previous_verdict',
+    'unit',
+    'enum',
+    'With --baseline: the verdict in that report; blank without --baseline or for a new unit.',
+    (r) => r.change?.previousVerdict,
+  ),
 ] as const satisfies readonly Column[];
 
 export type ColumnName = (typeof COLUMNS)[number]['name'];

@@ -1,5 +1,7 @@
 import type { Advisory } from '../advisory.js';
 import type { AuditResult } from '../audit-result.js';
+import { comparisonJson, formatChangeSummary, type Comparison } from '../baseline.js';
+import { forTerminal } from './sanitize.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';
 import { renderJson } from './json.js';
@@ -19,6 +21,8 @@ export interface RenderContext {
   readonly width?: number;
   /** CSV for Excel: UTF-8 byte order mark. */
   readonly excel?: boolean;
+  /** With --baseline: the comparison, summarised by the table and the JSON report. */
+  readonly baseline?: Comparison;
 }
 
 export interface ReportFormat {
@@ -34,14 +38,21 @@ export const REPORT_FORMATS = [
   {
     name: 'table',
     extensions: ['txt'],
-    render: (results, ctx) => renderTable(results, { color: ctx.color, width: ctx.width }),
+    render: (results, ctx) =>
+      renderTable(results, { color: ctx.color, width: ctx.width }) +
+      (ctx.baseline ? `Changes ${forTerminal(formatChangeSummary(ctx.baseline), 2000)}\n` : ''),
   },
   { name: 'csv', extensions: ['csv'], render: (results, ctx) => renderCsv(results, { bom: ctx.excel ?? false }) },
   {
     name: 'json',
     extensions: ['json'],
     render: (results, ctx) =>
-      renderJson(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories.map((a) => a.id) }),
+      renderJson(results, {
+        version: ctx.version,
+        generatedAt: ctx.generatedAt,
+        advisories: ctx.advisories.map((a) => a.id),
+        ...(ctx.baseline ? { baseline: comparisonJson(ctx.baseline) } : {}),
+      }),
   },
   // `jsonl` is the other common name for the same thing.
   { name: 'ndjson', extensions: ['ndjson', 'jsonl'], render: (results) => renderNdjson(results), line: (result) => ndjsonLine(result) },

@@ -15,6 +15,8 @@ export interface JsonMeta {
   readonly generatedAt: Date | string;
   /** Ids of the bulletins audited against, e.g. ["FA156178"]. */
   readonly advisories: readonly string[];
+  /** With --baseline: the comparison (baseline.ts comparisonJson), as the top-level `baseline`. */
+  readonly baseline?: unknown;
 }
 
 export type JsonScalar = string | number | null;
@@ -54,6 +56,7 @@ export interface JsonReport {
   readonly advisories: readonly string[];
   readonly summary: Summary;
   readonly units: readonly JsonUnit[];
+  readonly baseline?: unknown;
 }
 
 function columnsIn(group: ColumnGroup): readonly Column[] {
@@ -115,7 +118,8 @@ function rawWalked(walked: WalkedRows): Record<string, JsonRawRow[]> {
   return out;
 }
 
-function unit(r: AuditResult): JsonUnit {
+/** One unit's JSON object (the report's `units[]` item; one ndjson line). */
+export function jsonUnit(r: AuditResult): JsonUnit {
   return {
     ...group('unit', r),
     identity: r.identity ? group('identity', r) : null,
@@ -132,7 +136,8 @@ export function buildJsonReport(results: readonly AuditResult[], meta: JsonMeta)
     generatedAt: typeof meta.generatedAt === 'string' ? meta.generatedAt : meta.generatedAt.toISOString(),
     advisories: [...meta.advisories],
     summary: summarize(results),
-    units: results.map(unit),
+    units: results.map(jsonUnit),
+    ...(meta.baseline === undefined ? {} : { baseline: meta.baseline }),
   };
 }
 

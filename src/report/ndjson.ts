@@ -5,18 +5,10 @@
 // large fleet). Counts are `jq -s 'group_by(.verdict)'` away.
 
 import type { AuditResult } from '../audit-result.js';
-import { buildJsonReport, type JsonMeta, type JsonUnit } from './json.js';
+import { jsonUnit } from './json.js';
 import { forJsonText } from './sanitize.js';
 
-/** Meta is not part of a unit; these placeholders only satisfy the builder's signature. */
-const NO_META: JsonMeta = { version: '', generatedAt: '', advisories: [] };
-
-/** The JSON report's object for one unit, built by json.ts itself so the two never drift. */
-export function jsonUnit(result: AuditResult): JsonUnit {
-  const unit = buildJsonReport([result], NO_META).units[0];
-  if (!unit) throw new Error('buildJsonReport returned no unit for one result');
-  return unit;
-}
+export { jsonUnit };
 
 /**
  * One unit as one line, ending in `\n`. JSON.stringify without indentation escapes every
