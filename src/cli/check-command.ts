@@ -397,7 +397,9 @@ async function check(args: CheckArgs, io: Io, deps: CheckDeps): Promise<number> 
     const maxPolls = Math.ceil(args.waitMs / args.intervalMs) + 1;
     let polls = 1;
     let changed = false;
-    while (!allReady(units) && polls < maxPolls) {
+    // Waiting cannot fix a package meant for other hardware: say so at once.
+    const hopeless = (us: readonly UnitCheck[]) => us.some((u) => u.gate === 'wrong-package');
+    while (!allReady(units) && !hopeless(units) && polls < maxPolls) {
       const left = deadline - now();
       if (left <= 0) break;
       await sleep(Math.min(args.intervalMs, left));
@@ -418,7 +420,9 @@ async function check(args: CheckArgs, io: Io, deps: CheckDeps): Promise<number> 
     write(
       allReady(units)
         ? `\n${timestamp(at)}  every unit is ready (after ${formatDuration(at - started)})\n`
-        : `\n${timestamp(at)}  time is up (--wait ${formatDuration(args.waitMs)}): not every unit is ready; last state:\n`,
+        : hopeless(units)
+          ? `\n${timestamp(at)}  not waiting: --package is the wrong firmware for a unit, which no wait can change\n`
+          : `\n${timestamp(at)}  time is up (--wait ${formatDuration(args.waitMs)}): not every unit is ready; last state:\n`,
     );
     if (changed || !allReady(units)) write(`\n${units.map((u) => renderUnit(u, args.packageFile)).join('\n')}`);
   }

@@ -35,6 +35,7 @@ export interface ScanArgs {
   readonly baseline?: string;
   readonly failOn?: readonly FailOnRule[];
   readonly allowLarge: boolean;
+  readonly listTargets: boolean;
   readonly strict: boolean;
   readonly quiet: boolean;
 }
@@ -110,6 +111,11 @@ export function scanOptions<T>(y: Argv<T>) {
       array: true,
       requiresArg: true,
     })
+    .option('list-targets', {
+      describe: 'Print the targets (after expansion and de-duplication) with the credential source, and exit: nothing is sent',
+      type: 'boolean',
+      default: false,
+    })
     .option('allow-large', { describe: 'Allow CIDR blocks larger than a /16', type: 'boolean', default: false })
     .option('strict', { describe: 'Refuse to scan at all when any target or inventory line is invalid', type: 'boolean', default: false })
     .option('quiet', { alias: 'q', describe: 'No progress or notes on stderr (errors still shown)', type: 'boolean', default: false });
@@ -154,6 +160,7 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     baseline: nonEmpty('baseline', a.baseline),
     failOn: failOnRules(a.failOn, a.baseline),
     allowLarge: a.allowLarge === true,
+    listTargets: a.listTargets === true,
     strict: a.strict === true,
     quiet: a.quiet === true,
   };

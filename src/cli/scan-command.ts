@@ -11,7 +11,7 @@ import { startProgress } from '../progress.js';
 import { invalidTargetResult, scan } from '../scan.js';
 import { redact } from '../snmp/session.js';
 import { buildTargets } from '../target-list.js';
-import { targetKey, type AuditTarget } from '../target.js';
+import { targetKey, type AuditTarget, type Target } from '../target.js';
 import { BaselineError, changeOf, compareWithBaseline, failOn, formatChangeSummary, readBaselineFile, type Baseline } from '../baseline.js';
 import { loadAdvisorySet } from './advisories-command.js';
 import { UsageError, type Io } from './io.js';
@@ -46,6 +46,11 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   }
   if (built.count === 0 && built.errors.length === 0) {
     throw new UsageError('no targets: give hosts, CIDR blocks or ranges as arguments, or --inventory FILE (see --help)');
+  }
+
+  if (args.listTargets) {
+    listTargets(built.targets, io);
+    return invalidCount === 0 ? EXIT.clear : EXIT.usage;
   }
 
   const refused: AuditResult[] = [];
@@ -122,6 +127,17 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   }
   const code = exitCodeFor(results);
   return code === EXIT.atRisk || invalidCount === 0 ? code : EXIT.usage;
+}
+
+/** --list-targets: what would be scanned, one per line, without sending anything. */
+function listTargets(targets: Iterable<{ target: Target; profile?: string }>, io: Io): void {
+  let n = 0;
+  for (const { target: t, profile } of targets) {
+    const label = [t.name, t.site, profile && `profile ${profile}`].filter(Boolean).join(', ');
+    io.stdout.write(`${forTerminal(targetKey(t), 200)}${label ? `  (${forTerminal(label, 200)})` : ''}  from ${forTerminal(t.origin, 200)}\n`);
+    n++;
+  }
+  io.stderr.write(`ats-audit: ${n} target(s); nothing sent (--list-targets)\n`);
 }
 
 function readBaseline(file: string): Baseline {
