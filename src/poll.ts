@@ -11,6 +11,12 @@ import type { Credentials, Target } from './target.js';
 export interface PollOptions {
   readonly timeoutMs: number;
   readonly retries: number;
+  /** Awaited before every request (GETs and walk steps): the scan's rate limit. May reject when `signal` aborts. */
+  readonly beforeRequest?: (signal?: AbortSignal) => Promise<void>;
+  /** Interrupt: once aborted, no further request (nor retry) is sent; an answer already due may still arrive. */
+  readonly signal?: AbortSignal;
+  /** Give up: once aborted, the unit's socket is closed and the poll ends as `interrupted` at once. */
+  readonly abandon?: AbortSignal;
 }
 
 export interface PollDeps {
@@ -43,30 +49,93 @@ export async function pollUnit(
   options: PollOptions,
   deps: PollDeps = defaultDeps,
 ): Promise<PollOutcome> {
+  const { signal, abandon } = options;
+  if (signal?.aborted || abandon?.aborted) return interrupted(0);
   let resolved: { address: string; family: 4 | 6 };
   try {
-    resolved = await deps.resolve(target.host);
+    resolved = await untilAbandoned(deps.resolve(target.host), abandon);
   } catch (e) {
+    if (e === ABANDONED) return interrupted(0);
     const code = (e as NodeJS.ErrnoException).code ?? 'lookup failed';
     return { ok: false, requests: 0, kind: 'dns', message: `DNS lookup of "${target.host}" failed (${code})` };
   }
-  const session = deps.open({
-    ...resolved,
-    port: target.port,
-    credentials,
-    timeoutMs: options.timeoutMs,
-    retries: options.retries,
-  });
-  const counter = { requests: 0 };
+  let session: SnmpSession;
   try {
-    const reading = await getAll(session, credentials.version, counter);
-    const walked = looksLikeAts(reading) ? await walkMissing(session, reading, counter) : {};
+    session = deps.open({
+      ...resolved,
+      port: target.port,
+      credentials,
+      timeoutMs: options.timeoutMs,
+      retries: options.retries,
+      ...(signal ? { signal } : {}),
+    });
+  } catch (e) {
+    // A session that cannot even be made fails this unit only, never the scan.
+    return { ok: false, requests: 0, ...failure(e, target) };
+  }
+  // Closing the session fails its request at once: that is how an abandoned unit lets go.
+  const onAbandon = () => session.close();
+  abandon?.addEventListener('abort', onAbandon, { once: true });
+  const counter = { requests: 0 };
+  // Every request goes through here: the interrupt check, the rate limit, the count.
+  const gated: SnmpSession = {
+    get: async (oids) => {
+      await gate(options);
+      counter.requests++;
+      return session.get(oids);
+    },
+    next: async (oid, maxRepetitions) => {
+      await gate(options);
+      counter.requests++;
+      return session.next(oid, maxRepetitions);
+    },
+    close: () => session.close(),
+  };
+  try {
+    const reading = await getAll(gated, credentials.version);
+    const walked = looksLikeAts(reading) ? await walkMissing(gated, reading) : {};
     return { ok: true, reading, walked, requests: counter.requests };
   } catch (e) {
+    // A unit that ran out of tries after the interrupt still has its real answer; only one
+    // the interrupt cut short is unfinished.
+    const cut = abandon?.aborted || (e instanceof SnmpRequestError && e.kind === 'interrupted') || (signal?.aborted && (e as Error)?.name === 'AbortError');
+    if (cut) return interrupted(counter.requests);
     return { ok: false, requests: counter.requests, ...failure(e, target) };
   } finally {
+    abandon?.removeEventListener('abort', onAbandon);
     session.close();
   }
+}
+
+/** The unit was not finished when the scan was interrupted; `requests` 0 means nothing was sent. */
+function interrupted(requests: number): PollOutcome {
+  return {
+    ok: false,
+    requests,
+    kind: 'interrupted',
+    message: requests === 0 ? INTERRUPTED_BEFORE : INTERRUPTED_WHILE,
+  };
+}
+
+export const INTERRUPTED_BEFORE = 'scan interrupted before this unit was polled';
+export const INTERRUPTED_WHILE = 'scan interrupted while polling';
+
+async function gate(options: PollOptions): Promise<void> {
+  if (options.signal?.aborted || options.abandon?.aborted) throw new SnmpRequestError('interrupted', 'interrupted');
+  await options.beforeRequest?.(options.signal);
+  if (options.signal?.aborted || options.abandon?.aborted) throw new SnmpRequestError('interrupted', 'interrupted');
+}
+
+const ABANDONED = Symbol('abandoned');
+
+/** `work`, unless `abandon` aborts first (the work is left to finish on its own). */
+function untilAbandoned<T>(work: Promise<T>, abandon: AbortSignal | undefined): Promise<T> {
+  if (!abandon) return work;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(ABANDONED);
+    abandon.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => abandon.removeEventListener('abort', onAbort));
+  });
 }
 
 function failure(e: unknown, target: Target): PollFailure {
@@ -76,6 +145,8 @@ function failure(e: unknown, target: Target): PollFailure {
         kind: 'timeout',
         message: `${e.message} from port ${target.port} (host down, no SNMP agent, or wrong community)`,
       };
+    if (e.kind === 'refused') return { kind: 'refused', message: `no SNMP agent on port ${target.port} (port unreachable)` };
+    if (e.kind === 'socket') return { kind: 'error', message: e.message };
     return { kind: 'protocol', message: e.message };
   }
   return { kind: 'error', message: (e as Error)?.message ?? String(e) };
@@ -87,27 +158,25 @@ function failure(e: unknown, target: Target): PollFailure {
  * (a PDU or UPS would cost ~17 round trips), ask for the system group alone, then probe the
  * ATS identity once, and only go object by object on a unit that turns out to be an ATS.
  */
-async function getAll(session: SnmpSession, version: Credentials['version'], counter: { requests: number }): Promise<Reading> {
+async function getAll(session: SnmpSession, version: Credentials['version']): Promise<Reading> {
   try {
-    counter.requests++;
     return toReading(await session.get(OBJECT_KEYS.map((k) => OBJECTS[k].oid)));
   } catch (e) {
     if (version !== '1' || !(e instanceof SnmpRequestError) || e.kind !== 'no-such-name') throw e;
   }
-  const system = await getDroppingMissing(session, IDENTITY_KEYS, counter);
+  const system = await getDroppingMissing(session, IDENTITY_KEYS);
   if (!looksLikeAts(system)) {
-    const probe = await getDroppingMissing(session, ['atsIdentModelNumber'], counter);
+    const probe = await getDroppingMissing(session, ['atsIdentModelNumber']);
     if (probe.atsIdentModelNumber === undefined) return system;
   }
-  const rest = await getDroppingMissing(session, OBJECT_KEYS.filter((k) => !IDENTITY_KEYS.includes(k)), counter);
+  const rest = await getDroppingMissing(session, OBJECT_KEYS.filter((k) => !IDENTITY_KEYS.includes(k)));
   return { ...system, ...rest };
 }
 
 /** SNMPv1 GET that drops each object the agent refuses and asks again (bounded by the count). */
-async function getDroppingMissing(session: SnmpSession, wanted: readonly ObjectKey[], counter: { requests: number }): Promise<Reading> {
+async function getDroppingMissing(session: SnmpSession, wanted: readonly ObjectKey[]): Promise<Reading> {
   let keys = [...wanted];
   while (keys.length > 0) {
-    counter.requests++;
     try {
       return toReading(await session.get(keys.map((k) => OBJECTS[k].oid)));
     } catch (e) {
@@ -174,7 +243,7 @@ function looksLikeAts(r: Reading): boolean {
 const usable = (v: RawValue | undefined) => v?.type === 'integer' && v.value >= 0;
 
 /** Walk a column only where the known instance gave nothing usable. */
-async function walkMissing(session: SnmpSession, reading: Reading, counter: { requests: number }): Promise<WalkedRows> {
+async function walkMissing(session: SnmpSession, reading: Reading): Promise<WalkedRows> {
   const walked: Record<string, Array<{ instance: string; value: RawValue }>> = {};
   const columns: Array<[column: string, keys: ObjectKey[]]> = [];
   if (!reading.atsInputVoltageA || !reading.atsInputVoltageB) {
@@ -185,18 +254,17 @@ async function walkMissing(session: SnmpSession, reading: Reading, counter: { re
     if (!reading.atsOutputBankCurrent) columns.push([OBJECTS.atsOutputBankCurrent.column, ['atsOutputBankCurrent']]);
   }
   for (const [column, keys] of columns) {
-    const rows = await walkColumn(session, column, counter);
+    const rows = await walkColumn(session, column);
     if (rows.length === 0) continue;
     for (const k of keys) walked[k] = rows;
   }
   return walked as WalkedRows;
 }
 
-async function walkColumn(session: SnmpSession, column: string, counter: { requests: number }) {
+async function walkColumn(session: SnmpSession, column: string) {
   const rows: Array<{ instance: string; value: RawValue }> = [];
   let from = column;
   for (let i = 0; i < MAX_WALK_REQUESTS && rows.length < MAX_WALK_ROWS; i++) {
-    counter.requests++;
     let varbinds: Varbind[];
     try {
       varbinds = await session.next(from, MAX_WALK_ROWS);

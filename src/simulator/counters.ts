@@ -17,6 +17,22 @@ export interface UnitCounters {
   readonly peakInFlight: number;
 }
 
+/** Requests held by all the units of a fleet at once: bounds a client's concurrency from the wire side. */
+export class FleetGauge {
+  inFlight = 0;
+  peak = 0;
+
+  add(delta: 1 | -1): void {
+    this.inFlight = Math.max(0, this.inFlight + delta);
+    this.peak = Math.max(this.peak, this.inFlight);
+  }
+
+  /** The peak restarts from what is in flight now. */
+  reset(): void {
+    this.peak = this.inFlight;
+  }
+}
+
 export class CounterState {
   private readonly byType: Record<RequestPduName, number> = { GetRequest: 0, GetNextRequest: 0, GetBulkRequest: 0, SetRequest: 0 };
   private requests = 0;
@@ -25,6 +41,8 @@ export class CounterState {
   private responses = 0;
   private inFlight = 0;
   private peakInFlight = 0;
+
+  constructor(private readonly fleet?: FleetGauge) {}
 
   /** Counts a datagram; returns true when the agent will answer it (the caller then awaits `answered`). */
   received(message: PeekedMessage | undefined, accepts: string | undefined): boolean {
@@ -40,6 +58,7 @@ export class CounterState {
     }
     this.inFlight++;
     this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    this.fleet?.add(1);
     return true;
   }
 
@@ -47,6 +66,7 @@ export class CounterState {
   settled(responded: boolean): void {
     if (responded) this.responses++;
     // Clamped: a datagram the peek accepted but net-snmp could not parse settles without a request.
+    if (this.inFlight > 0) this.fleet?.add(-1);
     this.inFlight = Math.max(0, this.inFlight - 1);
   }
 

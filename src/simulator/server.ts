@@ -8,7 +8,7 @@
 
 import dgram from 'node:dgram';
 import snmp from 'net-snmp';
-import { CounterState, sumCounters, type UnitCounters } from './counters.js';
+import { CounterState, FleetGauge, sumCounters, type UnitCounters } from './counters.js';
 import { describeFdBudget, fdBudget } from './fd-limit.js';
 import type { SimUnit } from './fleet.js';
 import { isLoopbackV4 } from './loopback.js';
@@ -23,6 +23,8 @@ export interface RunningFleet {
   counters(unit: SimUnit | string): UnitCounters;
   /** All units added up (peakInFlight: the highest of any unit). */
   totals(): UnitCounters;
+  /** Most requests held by the whole fleet at once (answering units only; needs latencyMs > 0 to mean much). */
+  fleetPeakInFlight(): number;
   resetCounters(): void;
   /** Closes every socket. Safe to call more than once. */
   stop(): Promise<void>;
@@ -113,8 +115,8 @@ function startSilent(unit: SimUnit): { live: Live; ready: Promise<void> } {
   return { live: { unit, counters, close: () => closeSocket(socket) }, ready };
 }
 
-function startAgent(unit: SimUnit): { live: Live; ready: Promise<void> } {
-  const counters = new CounterState();
+function startAgent(unit: SimUnit, gauge: FleetGauge): { live: Live; ready: Promise<void> } {
+  const counters = new CounterState(gauge);
   const delay = unit.latencyMs ? new Delay(unit.latencyMs) : undefined;
   let mib: ReturnType<typeof buildMib>;
   try {
@@ -191,6 +193,7 @@ export async function startFleet(units: readonly SimUnit[]): Promise<RunningFlee
   const live: Live[] = [];
   const readiness: Promise<void>[] = [];
   const closedCounters = new Map<string, CounterState>();
+  const gauge = new FleetGauge();
   const stopAll = () => Promise.all(live.map((l) => l.close())).then(() => undefined);
   try {
     for (const unit of units) {
@@ -198,7 +201,7 @@ export async function startFleet(units: readonly SimUnit[]): Promise<RunningFlee
         closedCounters.set(unit.name, new CounterState());
         continue;
       }
-      const started = unit.behaviour === 'silent' ? startSilent(unit) : startAgent(unit);
+      const started = unit.behaviour === 'silent' ? startSilent(unit) : startAgent(unit, gauge);
       live.push(started.live);
       readiness.push(started.ready);
     }
@@ -222,7 +225,11 @@ export async function startFleet(units: readonly SimUnit[]): Promise<RunningFlee
       return c.snapshot();
     },
     totals: () => sumCounters([...byName.values()].map((c) => c.snapshot())),
-    resetCounters: () => byName.forEach((c) => c.reset()),
+    fleetPeakInFlight: () => gauge.peak,
+    resetCounters: () => {
+      byName.forEach((c) => c.reset());
+      gauge.reset();
+    },
     stop: () => (stopped ??= stopAll()),
   };
 }

@@ -1,5 +1,6 @@
 import snmp from 'net-snmp';
 import { secretsOf, type Credentials } from '../target.js';
+import { connectedDgram, type DgramModule } from './connected-dgram.js';
 import { openV3Session } from './v3.js';
 
 // The one module that talks to net-snmp. Everything else sees plain varbinds and
@@ -14,6 +15,10 @@ export interface SessionOptions {
   readonly credentials: Credentials;
   readonly timeoutMs: number;
   readonly retries: number;
+  /** Once aborted, nothing more is sent (retries included); a request that would send fails as `interrupted`. */
+  readonly signal?: AbortSignal;
+  /** The dgram module under the connected socket (tests inject failing ones); node:dgram by default. */
+  readonly dgram?: DgramModule;
 }
 
 export interface Varbind {
@@ -23,7 +28,7 @@ export interface Varbind {
   readonly value: unknown;
 }
 
-export type SnmpErrorKind = 'timeout' | 'no-such-name' | 'failed' | 'invalid-response' | 'socket';
+export type SnmpErrorKind = 'timeout' | 'refused' | 'no-such-name' | 'failed' | 'invalid-response' | 'socket' | 'interrupted';
 
 export class SnmpRequestError extends Error {
   override readonly name = 'SnmpRequestError';
@@ -66,6 +71,8 @@ export function openSession(o: SessionOptions): SnmpSession {
     transport: o.family === 6 ? 'udp6' : 'udp4',
     // Request ids are matched per session; one session per unit keeps answers apart.
     idBitsSize: 32,
+    // One socket per unit, connected to it: a closed port fails at once instead of timing out.
+    dgramModule: connectedDgram({ address: o.address, port: o.port }, { onError: (e) => onSocketError(e), signal: o.signal, dgram: o.dgram }),
   } as snmp.SessionOptions);
   // Undecodable datagrams are emitted as 'error' events: without a listener they would
   // crash the process. The request they belonged to still times out and says so.
@@ -74,8 +81,18 @@ export function openSession(o: SessionOptions): SnmpSession {
     lastGarbage = redact(e?.message ?? String(e), ...secrets);
   });
   let closed = false;
+  /** Fails each request still waiting: socket errors and close() reach them through here. */
+  const pending = new Set<(error: unknown) => void>();
+  const onSocketError = (error: unknown) => {
+    for (const fail of [...pending]) fail(error);
+    // Also stops net-snmp's retry timers for those requests (their callbacks are already settled).
+    session.cancelRequests(error as Error);
+  };
 
   const translate = (e: unknown): SnmpRequestError => {
+    if (e instanceof SnmpRequestError) return e;
+    const fromSocket = socketError(e, o.port);
+    if (fromSocket) return fromSocket;
     const err = e as { name?: string; message?: string; status?: number };
     const message = redact(err?.message ?? String(e), ...secrets);
     switch (err?.name) {
@@ -104,14 +121,20 @@ export function openSession(o: SessionOptions): SnmpSession {
   const call = <T>(run: (cb: (error: unknown, result: T) => void) => void) =>
     new Promise<T>((resolve, reject) => {
       if (closed) return reject(new SnmpRequestError('socket', 'session closed'));
-      const watchdog = setTimeout(() => {
-        reject(new SnmpRequestError('timeout', `no answer within ${watchdogMs} ms (request never completed: socket failure?)`));
-      }, watchdogMs);
+      let done = false;
       const settle = (error: unknown, result: T) => {
+        if (done) return;
+        done = true;
         clearTimeout(watchdog);
+        pending.delete(fail);
         if (error) reject(translate(error));
         else resolve(result);
       };
+      const fail = (error: unknown) => settle(error, undefined as T);
+      const watchdog = setTimeout(() => {
+        fail(new SnmpRequestError('timeout', `no answer within ${watchdogMs} ms (request never completed: socket failure?)`));
+      }, watchdogMs);
+      pending.add(fail);
       try {
         run(settle);
       } catch (e) {
@@ -131,6 +154,7 @@ export function openSession(o: SessionOptions): SnmpSession {
     close: () => {
       if (closed) return;
       closed = true;
+      for (const fail of [...pending]) fail(new SnmpRequestError('socket', 'session closed'));
       try {
         session.close();
       } catch {
@@ -138,6 +162,32 @@ export function openSession(o: SessionOptions): SnmpSession {
       }
     },
   };
+}
+
+/**
+ * Errors the socket itself reports (errno codes), in words; undefined for anything else.
+ * ECONNREFUSED on a connected UDP socket is the unit's ICMP "port unreachable".
+ */
+export function socketError(e: unknown, port: number): SnmpRequestError | undefined {
+  const err = e as { name?: string; code?: unknown } | undefined;
+  if (err?.name === 'AbortError') return new SnmpRequestError('interrupted', 'interrupted: nothing more is sent');
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  switch (code) {
+    case undefined:
+      return undefined;
+    case 'ECONNREFUSED':
+      return new SnmpRequestError('refused', `no SNMP agent on port ${port} (port unreachable)`);
+    case 'EHOSTUNREACH':
+    case 'EHOSTDOWN':
+    case 'ENETUNREACH':
+    case 'ENETDOWN':
+      return new SnmpRequestError('socket', `host unreachable (${code}: no route, no answer to ARP/neighbour discovery, or a firewall rejected the request)`);
+    case 'EMFILE':
+    case 'ENFILE':
+      return new SnmpRequestError('socket', `cannot open a UDP socket (${code}: too many open files; lower --concurrency or raise 'ulimit -n')`);
+    default:
+      return /^E[A-Z0-9]+$/.test(code) ? new SnmpRequestError('socket', `socket error ${code}`) : undefined;
+  }
 }
 
 /** Replace every occurrence of a secret in text that may reach a person. */
