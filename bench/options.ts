@@ -1,0 +1,138 @@
+// Command line of the benchmark (node dist/bench/run.js --help).
+
+import { parseArgs } from 'node:util';
+import { TOOL_NAMES, type ToolName } from './tools.js';
+
+export type Scenario = 'live' | 'dead';
+
+export interface BenchOptions {
+  readonly scenario: Scenario;
+  readonly units: number;
+  readonly runs: number;
+  readonly tools: readonly ToolName[];
+  readonly port: number;
+  readonly latencyMs: number;
+  readonly silent: number;
+  readonly closed: number;
+  readonly community: string;
+  readonly oursArgs: readonly string[];
+  readonly snmpgetTimeoutS: number;
+  readonly snmpgetRetries: number;
+  readonly xargsProcs: number;
+  readonly xargsBatch: number;
+  readonly braaWaitS: number;
+  readonly braaAttempts: number;
+  readonly braaPassDelayMs?: number;
+  readonly braaProcs: number;
+  readonly sampleMs: number;
+  readonly maxRunS: number;
+  readonly wantFiles: number;
+  readonly keep: boolean;
+  readonly save?: string;
+}
+
+export const USAGE = `Usage: npm run bench -- [options]        (or: node dist/bench/run.js [options] after npm run build)
+
+Scenarios
+  --scenario live      (default) ats-audit, snmpget+xargs, braa and braa-packed against --units live units
+  --scenario dead      ats-audit alone, its default settings, against --units units of which --silent never
+                       answer and --closed have no socket; and against the live ones alone, for the bound
+
+Options
+  --units N            units in the fleet (live: 2000, dead: 10000)
+  --runs N             timed runs per tool, the median is reported (live: 5, dead: 3); live adds one
+                       untimed-in-the-median verification run first
+  --tools a,b          live: which of ${TOOL_NAMES.join(', ')} (default: all)
+  --port P             UDP port of every simulated unit (default 16300, away from the tests' ports)
+  --latency MS         simulator answer delay (default 0)
+  --silent F --closed F  dead: shares of silent and closed units (default 0.1 and 0.05)
+  --community C        (default public)
+  --ours-arg ARG       extra argument for ats-audit, repeatable (e.g. --ours-arg=--concurrency=1000)
+  --snmpget-timeout S  snmpget -t (default 2)     --snmpget-retries N  snmpget -r (default 1)
+  --xargs-procs N      snmpget processes at once, xargs -P (default 64)
+  --xargs-batch N      units per sh, xargs -n (default 8)
+  --braa-wait S        braa -t, seconds waited after the last pass (default 2)
+  --braa-attempts N    braa -r, sends per unit; 1 = no retry (default 1: braa re-sends as soon as a pass
+                       ends, not after a timeout, so against one busy agent a retry only doubles its load)
+  --braa-procs N       braa processes at once, one per OID (default 20, all)
+  --braa-pass-delay MS braa -p, ms between passes (default: braa's own)
+  --sample-ms MS       process-tree memory sampling period, 0 = off (default 100)
+  --max-run-s S        kill a run after S seconds (default 600)
+  --keep               keep the temporary directory with every tool's output
+  --save FILE          also write every measurement as JSON to FILE
+`;
+
+function num(name: string, v: string | undefined, fallback: number, ok: (n: number) => boolean): number {
+  if (v === undefined) return fallback;
+  const n = Number(v);
+  if (!Number.isFinite(n) || !ok(n)) throw new Error(`bench: --${name} ${v} is out of range`);
+  return n;
+}
+
+const whole = (lo: number, hi: number) => (n: number) => Number.isInteger(n) && n >= lo && n <= hi;
+
+export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
+  const { values } = parseArgs({
+    args: [...argv],
+    strict: true,
+    options: {
+      help: { type: 'boolean', short: 'h' },
+      scenario: { type: 'string' },
+      units: { type: 'string' },
+      runs: { type: 'string' },
+      tools: { type: 'string' },
+      port: { type: 'string' },
+      latency: { type: 'string' },
+      silent: { type: 'string' },
+      closed: { type: 'string' },
+      community: { type: 'string' },
+      'ours-arg': { type: 'string', multiple: true },
+      'snmpget-timeout': { type: 'string' },
+      'snmpget-retries': { type: 'string' },
+      'xargs-procs': { type: 'string' },
+      'xargs-batch': { type: 'string' },
+      'braa-wait': { type: 'string' },
+      'braa-attempts': { type: 'string' },
+      'braa-pass-delay': { type: 'string' },
+      'braa-procs': { type: 'string' },
+      'sample-ms': { type: 'string' },
+      'max-run-s': { type: 'string' },
+      'want-files': { type: 'string' },
+      keep: { type: 'boolean' },
+      save: { type: 'string' },
+    },
+  });
+  if (values.help) return 'help';
+  const scenario = values.scenario ?? 'live';
+  if (scenario !== 'live' && scenario !== 'dead') throw new Error(`bench: --scenario ${scenario}: expected live or dead`);
+  const live = scenario === 'live';
+  const tools = (values.tools?.split(',').map((t) => t.trim()) ?? (live ? [...TOOL_NAMES] : ['ats-audit'])) as ToolName[];
+  for (const t of tools) if (!TOOL_NAMES.includes(t)) throw new Error(`bench: --tools: unknown tool ${t} (known: ${TOOL_NAMES.join(', ')})`);
+  if (!live && tools.some((t) => t !== 'ats-audit')) throw new Error('bench: --scenario dead runs ats-audit only');
+  const share = (n: number) => n >= 0 && n <= 1;
+  return {
+    scenario,
+    units: num('units', values.units, live ? 2000 : 10000, whole(1, 60000)),
+    runs: num('runs', values.runs, live ? 5 : 3, whole(live ? 0 : 1, 50)),
+    tools,
+    port: num('port', values.port, 16300, whole(1024, 65535)),
+    latencyMs: num('latency', values.latency, 0, whole(0, 10000)),
+    silent: num('silent', values.silent, live ? 0 : 0.1, share),
+    closed: num('closed', values.closed, live ? 0 : 0.05, share),
+    community: values.community ?? 'public',
+    oursArgs: values['ours-arg'] ?? [],
+    snmpgetTimeoutS: num('snmpget-timeout', values['snmpget-timeout'], 2, (n) => n > 0 && n <= 60),
+    snmpgetRetries: num('snmpget-retries', values['snmpget-retries'], 1, whole(0, 10)),
+    xargsProcs: num('xargs-procs', values['xargs-procs'], 64, whole(1, 4096)),
+    xargsBatch: num('xargs-batch', values['xargs-batch'], 8, whole(1, 1000)),
+    braaWaitS: num('braa-wait', values['braa-wait'], 2, whole(0, 60)),
+    braaAttempts: num('braa-attempts', values['braa-attempts'], 1, whole(1, 10)),
+    braaProcs: num('braa-procs', values['braa-procs'], 20, whole(1, 20)),
+    ...(values['braa-pass-delay'] === undefined ? {} : { braaPassDelayMs: num('braa-pass-delay', values['braa-pass-delay'], 0, whole(0, 60000)) }),
+    sampleMs: num('sample-ms', values['sample-ms'], 100, whole(0, 10000)),
+    maxRunS: num('max-run-s', values['max-run-s'], 600, whole(1, 7200)),
+    wantFiles: num('want-files', values['want-files'], 65536, whole(1024, 1 << 20)),
+    keep: values.keep ?? false,
+    ...(values.save ? { save: values.save } : {}),
+  };
+}

@@ -1,0 +1,328 @@
+// The tools compared, each asked for the same objects (FETCHED_OIDS, from oid-map.ts) of the same
+// units: how to prepare its input, the command line that is timed, and how to read back what it
+// fetched. Every command writes its results to files in its run directory.
+
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { compare, ok as objectsOk, type Comparison, type HostValues } from './compare.js';
+import { FETCHED_OIDS, type TruthUnit } from './ground-truth.js';
+import type { Command } from './measure.js';
+import { braaId, parseBraa, undecodable } from './parse-braa.js';
+import { parseOursCsv, parseOursJson } from './parse-ours.js';
+import { parseSnmpget } from './parse-snmpget.js';
+
+export type ToolName = 'ats-audit' | 'snmpget+xargs' | 'braa' | 'braa-packed';
+export const TOOL_NAMES: readonly ToolName[] = ['ats-audit', 'snmpget+xargs', 'braa', 'braa-packed'];
+
+export interface ToolSettings {
+  readonly root: string;
+  readonly community: string;
+  /** ats-audit: extra arguments (empty: the tool's defaults). */
+  readonly oursArgs: readonly string[];
+  /** snmpget: timeout s and retries, as snmpget takes them. */
+  readonly snmpgetTimeoutS: number;
+  readonly snmpgetRetries: number;
+  /** snmpget processes at once (xargs -P) and units per shell (xargs -n). */
+  readonly xargsProcs: number;
+  readonly xargsBatch: number;
+  /** braa: -t (s to wait after the last pass), -r (attempts, 1 = no retry), -p (ms between passes; braa's default when absent). */
+  readonly braaWaitS: number;
+  readonly braaAttempts: number;
+  readonly braaPassDelayMs?: number;
+  /** braa processes at once (one per OID). */
+  readonly braaProcs: number;
+}
+
+/** What reading a run's output found. */
+export interface RunCheck {
+  /** Object-by-object comparison with what the simulator serves; absent when not checked. */
+  readonly objects?: Comparison;
+  /** Units whose verdict in the report differs from the simulator's expectation (ats-audit). */
+  readonly verdictsWrong?: number;
+  readonly verdictExamples?: readonly string[];
+  /** Units missing from the report (or, for the others, units that gave nothing at all). */
+  readonly unitsMissing: number;
+  /** Counts of why units were unreachable (ats-audit's reasons, cut short), when any were. */
+  readonly unreachableReasons?: ReadonlyMap<string, number>;
+  readonly notes: readonly string[];
+  readonly ok: boolean;
+}
+
+export interface Tool {
+  readonly name: ToolName;
+  /** One line: the exact configuration. */
+  readonly config: string;
+  /** False for a configuration shown for information that cannot fetch all the data. */
+  readonly mustMatch: boolean;
+  /** Writes the inputs (targets, query files) into `dir`, once per scenario. */
+  prepare(dir: string, units: readonly TruthUnit[]): void;
+  /** The timed command. `verify`: ats-audit writes JSON (raw values) instead of CSV. */
+  command(inputDir: string, runDir: string, verify: boolean): Command;
+  /** Reads the run's output and checks it against the units. */
+  check(runDir: string, units: readonly TruthUnit[], verify: boolean): RunCheck;
+  acceptsExit(code: number | undefined): boolean;
+}
+
+function ours(s: ToolSettings): Tool {
+  const cli = join(s.root, 'dist', 'src', 'cli.js');
+  const base = (input: string) => ['scan', '-i', join(input, 'targets.txt'), '--quiet', '--community', s.community, ...s.oursArgs];
+  return {
+    name: 'ats-audit',
+    config: `node dist/src/cli.js scan -i targets.txt --format csv --output report.csv --quiet --community ${s.community}${
+      s.oursArgs.length ? ` ${s.oursArgs.join(' ')}` : ''
+    } (defaults otherwise)`,
+    mustMatch: true,
+    prepare(dir, units) {
+      writeFileSync(join(dir, 'targets.txt'), units.map((u) => `${u.host}:${u.port}\n`).join(''));
+    },
+    command(input, run, verify) {
+      const format = verify ? ['--format', 'json', '--output', join(run, 'report.json')] : ['--format', 'csv', '--output', join(run, 'report.csv')];
+      return { file: process.execPath, args: [cli, ...base(input), ...format], cwd: s.root };
+    },
+    check(run, units, verify) {
+      const notes: string[] = [];
+      const file = join(run, verify ? 'report.json' : 'report.csv');
+      if (!existsSync(file)) return { unitsMissing: units.length, notes: ['no report written'], ok: false };
+      const text = readFileSync(file, 'utf8');
+      let verdicts: Map<string, string>;
+      let objects: Comparison | undefined;
+      let reasons: Map<string, string> | undefined;
+      if (verify) {
+        const parsed = parseOursJson(text);
+        verdicts = parsed.verdicts;
+        if (parsed.unknownKeys.length) notes.push(`raw keys not in oid-map: ${parsed.unknownKeys.join(', ')}`);
+        objects = compare(units, parsed.values);
+      } else {
+        const parsed = parseOursCsv(text);
+        verdicts = parsed.verdicts;
+        reasons = parsed.reasons;
+        if (parsed.duplicates) notes.push(`${parsed.duplicates} duplicate rows`);
+      }
+      let unitsMissing = 0;
+      let verdictsWrong = 0;
+      const verdictExamples: string[] = [];
+      // Why units were unreachable, by how the simulated unit behaves (numbers blanked so alike reasons count together).
+      const unreachableReasons = new Map<string, number>();
+      for (const u of units) {
+        const v = verdicts.get(u.host);
+        if (v === 'unreachable' && reasons) {
+          const key = `${u.behaviour}: ${(reasons.get(u.host) ?? '').replace(/\d+(\.\d+)*/g, 'N')}`;
+          unreachableReasons.set(key, (unreachableReasons.get(key) ?? 0) + 1);
+        }
+        if (v === undefined) unitsMissing++;
+        else if (v !== u.verdict) {
+          verdictsWrong++;
+          if (verdictExamples.length < 5) verdictExamples.push(`${u.host} (${u.behaviour}): ${v}, expected ${u.verdict}`);
+        }
+      }
+      const ok = unitsMissing === 0 && verdictsWrong === 0 && (objects === undefined || objectsOk(objects)) && notes.length === 0;
+      return {
+        ...(objects ? { objects } : {}),
+        verdictsWrong,
+        verdictExamples,
+        unitsMissing,
+        ...(unreachableReasons.size ? { unreachableReasons } : {}),
+        notes,
+        ok,
+      };
+    },
+    // 3: at-risk units found; 4: some unknown or unreachable. Both are normal outcomes here.
+    acceptsExit: (code) => code === 0 || code === 3 || code === 4,
+  };
+}
+
+function snmpget(s: ToolSettings): Tool {
+  let port = 0;
+  const opts = `-v2c -c ${s.community} -t ${s.snmpgetTimeoutS} -r ${s.snmpgetRetries} -On -m ''`;
+  return {
+    name: 'snmpget+xargs',
+    config:
+      `xargs -P ${s.xargsProcs} -n ${s.xargsBatch} sh -c 'for h do snmpget ${opts} $h:PORT <20 OIDs> > out/$h; done' ` +
+      `(MIBS= ; one snmpget process per unit, ${s.xargsProcs} at once; one sh per ${s.xargsBatch} units only to name each unit's output file)`,
+    mustMatch: true,
+    prepare(dir, units) {
+      const ports = new Set(units.map((u) => u.port));
+      if (ports.size !== 1) throw new Error('bench: snmpget+xargs expects every unit on one port');
+      port = [...ports][0]!;
+      writeFileSync(join(dir, 'hosts.txt'), units.map((u) => `${u.host}\n`).join(''));
+    },
+    command(input, run) {
+      const out = join(run, 'out');
+      mkdirSync(out, { recursive: true });
+      const script =
+        'for h do snmpget -v2c -c "$BENCH_COMMUNITY" -t "$BENCH_TIMEOUT" -r "$BENCH_RETRIES" -On -m "" "$h:$BENCH_PORT" $BENCH_OIDS > "$BENCH_OUT/$h" 2>&1; done';
+      return {
+        file: 'xargs',
+        args: ['-a', join(input, 'hosts.txt'), '-P', String(s.xargsProcs), '-n', String(s.xargsBatch), 'sh', '-c', script, 'sh'],
+        env: {
+          ...process.env,
+          MIBS: '',
+          BENCH_COMMUNITY: s.community,
+          BENCH_TIMEOUT: String(s.snmpgetTimeoutS),
+          BENCH_RETRIES: String(s.snmpgetRetries),
+          BENCH_OIDS: FETCHED_OIDS.join(' '),
+          BENCH_OUT: out,
+          BENCH_PORT: String(port),
+        },
+      };
+    },
+    check(run, units) {
+      const out = join(run, 'out');
+      const values: HostValues = new Map();
+      const errors = new Map<string, number>();
+      const files = new Set(existsSync(out) ? readdirSync(out) : []);
+      for (const u of units) {
+        if (!files.has(u.host)) continue;
+        const r = parseSnmpget(readFileSync(join(out, u.host), 'utf8'));
+        if (r.values.size) values.set(u.host, r.values);
+        for (const e of r.errors) {
+          // The same message for many units counts once, addresses blanked.
+          const key = e.replace(/\d+\.\d+\.\d+\.\d+(:\d+)?/g, 'HOST');
+          errors.set(key, (errors.get(key) ?? 0) + 1);
+        }
+      }
+      const objects = compare(units, values);
+      const unitsMissing = units.filter((u) => u.values.size > 0 && !values.has(u.host)).length;
+      const notes = [...errors].map(([e, n]) => `${n} × ${e}`);
+      return { objects, unitsMissing, notes, ok: objectsOk(objects) && unitsMissing === 0 };
+    },
+    // xargs exits 123 when any snmpget failed (e.g. a timeout); the data check says which.
+    acceptsExit: (code) => code === 0 || code === 123,
+  };
+}
+
+function braaOptions(s: ToolSettings): string[] {
+  const pass = s.braaPassDelayMs === undefined ? [] : ['-p', String(s.braaPassDelayMs)];
+  return ['-2', '-t', String(s.braaWaitS), '-r', String(s.braaAttempts), ...pass];
+}
+
+function ipv4ToInt(host: string): number {
+  return host.split('.').reduce((n, b) => n * 256 + Number(b), 0);
+}
+
+function intToIpv4(n: number): string {
+  return [n >>> 24, (n >>> 16) & 255, (n >>> 8) & 255, n & 255].join('.');
+}
+
+/** braa reads at most ~510 characters per line: this many queries fit with room to spare. */
+const BRAA_QUERIES_PER_LINE = 5;
+
+/**
+ * braa query lines for the units: consecutive addresses (same port) as one range, as braa is
+ * meant to be driven; the queries split over several lines for the same range, which braa
+ * merges back into one GET per host.
+ */
+export function braaQueryLines(community: string, units: readonly TruthUnit[], queries: readonly string[]): string {
+  const ranges: Array<{ from: number; to: number; port: number }> = [];
+  const sorted = [...units].map((u) => ({ n: ipv4ToInt(u.host), port: u.port })).sort((a, b) => a.n - b.n || a.port - b.port);
+  for (const u of sorted) {
+    const last = ranges[ranges.length - 1];
+    if (last && last.port === u.port && u.n === last.to + 1) last.to = u.n;
+    else ranges.push({ from: u.n, to: u.n, port: u.port });
+  }
+  const lines: string[] = [];
+  for (const r of ranges) {
+    const hosts = r.from === r.to ? intToIpv4(r.from) : `${intToIpv4(r.from)}-${intToIpv4(r.to)}`;
+    for (let i = 0; i < queries.length; i += BRAA_QUERIES_PER_LINE) {
+      lines.push(`${community}@${hosts}:${r.port}:${queries.slice(i, i + BRAA_QUERIES_PER_LINE).join(',')}\n`);
+    }
+  }
+  return lines.join('');
+}
+
+/** braa, one query file per object so that one missing object costs only that object. */
+function braaPerObject(s: ToolSettings): Tool {
+  return {
+    name: 'braa',
+    config:
+      `braa ${braaOptions(s).join(' ')} -f q<i>.txt, one process per OID (${FETCHED_OIDS.length} processes, ${s.braaProcs} at once via xargs -P), ` +
+      `each sending one 1-varbind GET per unit: braa cannot decode an answer holding an SNMPv2 exception (noSuchObject), ` +
+      `so packing the ${FETCHED_OIDS.length} OIDs into one GET loses every unit that lacks any of them`,
+    mustMatch: true,
+    prepare(dir, units) {
+      FETCHED_OIDS.forEach((oid, i) => {
+        writeFileSync(join(dir, `q${i}.txt`), braaQueryLines(s.community, units, [`.${oid}/${braaId(i)}`]));
+      });
+      writeFileSync(join(dir, 'query-indexes.txt'), FETCHED_OIDS.map((_, i) => `${i}\n`).join(''));
+    },
+    command(input, run) {
+      const script = `exec braa ${braaOptions(s).join(' ')} -f "$BENCH_IN/q$1.txt" > "$BENCH_OUT/q$1.out" 2> "$BENCH_OUT/q$1.err"`;
+      return {
+        file: 'xargs',
+        args: ['-a', join(input, 'query-indexes.txt'), '-P', String(s.braaProcs), '-n', '1', 'sh', '-c', script, 'sh'],
+        env: { ...process.env, BENCH_IN: input, BENCH_OUT: run },
+      };
+    },
+    check(run, units) {
+      const values: HostValues = new Map();
+      const unread: string[] = [];
+      let undecoded = 0;
+      FETCHED_OIDS.forEach((_, i) => {
+        const out = join(run, `q${i}.out`);
+        const err = join(run, `q${i}.err`);
+        if (existsSync(out)) unread.push(...parseBraa(readFileSync(out, 'utf8'), values));
+        if (existsSync(err)) for (const n of undecodable(readFileSync(err, 'utf8')).values()) undecoded += n;
+      });
+      return braaCheck(units, values, unread, undecoded, true);
+    },
+    acceptsExit: (code) => code === 0,
+  };
+}
+
+/** braa as it is meant to be used: every OID for a unit in one GET. Shown for information only. */
+function braaPacked(s: ToolSettings): Tool {
+  return {
+    name: 'braa-packed',
+    config:
+      `braa ${braaOptions(s).join(' ')} -f packed.txt, all ${FETCHED_OIDS.length} OIDs of a unit in one GET ` +
+      `(information only: units lacking any object answer with noSuchObject, which braa cannot decode, so their data is lost)`,
+    mustMatch: false,
+    prepare(dir, units) {
+      const queries = FETCHED_OIDS.map((oid, i) => `.${oid}/${braaId(i)}`);
+      writeFileSync(join(dir, 'packed.txt'), braaQueryLines(s.community, units, queries));
+    },
+    command(input, run) {
+      return {
+        file: 'sh',
+        args: ['-c', `exec braa ${braaOptions(s).join(' ')} -f "$BENCH_IN/packed.txt" > "$BENCH_OUT/packed.out" 2> "$BENCH_OUT/packed.err"`],
+        env: { ...process.env, BENCH_IN: input, BENCH_OUT: run },
+      };
+    },
+    check(run, units) {
+      const values: HostValues = new Map();
+      const out = join(run, 'packed.out');
+      const err = join(run, 'packed.err');
+      const unread = existsSync(out) ? parseBraa(readFileSync(out, 'utf8'), values) : [];
+      let undecoded = 0;
+      if (existsSync(err)) for (const n of undecodable(readFileSync(err, 'utf8')).values()) undecoded += n;
+      return braaCheck(units, values, unread, undecoded, false);
+    },
+    acceptsExit: (code) => code === 0,
+  };
+}
+
+function braaCheck(units: readonly TruthUnit[], values: HostValues, unread: string[], undecoded: number, perObject: boolean): RunCheck {
+  const objects = compare(units, values);
+  const unitsMissing = units.filter((u) => u.values.size > 0 && !values.has(u.host)).length;
+  const notes: string[] = [];
+  if (undecoded) {
+    notes.push(
+      `${undecoded} answers braa could not decode (${perObject ? 'one per unit and absent object' : 'one per attempt to each unit lacking any object'})`,
+    );
+  }
+  if (unread.length) notes.push(`${unread.length} output lines not understood, e.g. ${JSON.stringify(unread[0])}`);
+  return { objects, unitsMissing, notes, ok: objectsOk(objects) && unitsMissing === 0 && unread.length === 0 };
+}
+
+export function makeTool(name: ToolName, s: ToolSettings): Tool {
+  switch (name) {
+    case 'ats-audit':
+      return ours(s);
+    case 'snmpget+xargs':
+      return snmpget(s);
+    case 'braa':
+      return braaPerObject(s);
+    case 'braa-packed':
+      return braaPacked(s);
+  }
+}
