@@ -1,4 +1,4 @@
-import type { AuditResult } from './audit-result.js';
+import type { Verdict } from './finding.js';
 
 // Documented in the README ("Exit codes"). 1 is left to Node for crashes so that an
 // unexpected failure can never be mistaken for "at-risk units found".
@@ -21,8 +21,10 @@ export const EXIT = {
   interrupted: 130,
 } as const;
 
-export function exitCodeFor(results: readonly AuditResult[]): number {
-  if (results.some((r) => r.finding.verdict === 'at-risk')) return EXIT.atRisk;
-  if (results.some((r) => r.finding.verdict === 'unknown' || r.finding.verdict === 'unreachable')) return EXIT.incomplete;
+/** From the verdicts seen (a streaming scan keeps only these, not the results). */
+export function exitCodeFor(verdicts: Iterable<Verdict>): number {
+  const seen = new Set(verdicts);
+  if (seen.has('at-risk')) return EXIT.atRisk;
+  if (seen.has('unknown') || seen.has('unreachable')) return EXIT.incomplete;
   return EXIT.clear;
 }

@@ -1,5 +1,7 @@
 import type { Argv } from 'yargs';
 import { parseFailOn, type FailOnRule } from '../baseline.js';
+import { DEFAULT_CONCURRENCY } from '../fd-limit.js';
+import { SCAN_DEFAULTS } from '../scan.js';
 import { FORMAT_NAMES, formatForExtension, type FormatName } from '../report/formats.js';
 import { UsageError } from './io.js';
 
@@ -8,12 +10,16 @@ import { UsageError } from './io.js';
 export const FORMATS = FORMAT_NAMES;
 export type Format = FormatName;
 
-/** Defaults chosen so a large fleet with dead hosts finishes in bounded time without tuning. */
+/**
+ * Defaults chosen so a large fleet with dead hosts finishes in bounded time without tuning: a
+ * silent unit costs timeout × (retries + 1) = 4 s, and about a thousand of them wait that out
+ * together (concurrency is capped below the file-descriptor limit: one UDP socket per unit).
+ */
 export const DEFAULTS = {
   port: 161,
-  timeoutMs: 2000,
-  retries: 1,
-  concurrency: 64,
+  timeoutMs: SCAN_DEFAULTS.timeoutMs,
+  retries: SCAN_DEFAULTS.retries,
+  concurrency: DEFAULT_CONCURRENCY,
 } as const;
 
 export interface ScanArgs {
@@ -27,7 +33,9 @@ export interface ScanArgs {
   readonly port: number;
   readonly timeout: number;
   readonly retries: number;
-  readonly concurrency: number;
+  /** Absent: the default, fitted to the file-descriptor limit. */
+  readonly concurrency?: number;
+  readonly rate?: number;
   readonly format?: Format;
   readonly output?: string;
   readonly advisory: readonly string[];
@@ -92,7 +100,12 @@ export function scanOptions<T>(y: Argv<T>) {
       array: true,
       default: [] as string[],
     })
-    .option('concurrency', { alias: 'j', describe: 'Units polled at once', type: 'number', default: DEFAULTS.concurrency })
+    .option('concurrency', {
+      alias: 'j',
+      describe: `Units polled at once (default ${DEFAULTS.concurrency}, lowered to fit 'ulimit -n': one UDP socket each)`,
+      type: 'number',
+    })
+    .option('rate', { describe: 'At most this many SNMP requests per second across the scan (gentle on fragile cards)', type: 'number', requiresArg: true })
     .option('format', {
       alias: 'f',
       describe: 'Report format (default: table on a terminal, else json; or from the --output extension)',
@@ -152,7 +165,8 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     port: num('port', a.port, (n) => isInt(n) && n >= 1 && n <= 65535, 'a port number 1-65535'),
     timeout: num('timeout', a.timeout, (n) => isInt(n) && n >= 10 && n <= 600_000, 'milliseconds, 10-600000'),
     retries: num('retries', a.retries, (n) => isInt(n) && n >= 0 && n <= 10, 'a whole number 0-10'),
-    concurrency: num('concurrency', a.concurrency, (n) => isInt(n) && n >= 1 && n <= 4096, 'a whole number 1-4096'),
+    concurrency: a.concurrency === undefined ? undefined : num('concurrency', a.concurrency, (n) => isInt(n) && n >= 1 && n <= 65536, 'a whole number 1-65536'),
+    rate: a.rate === undefined ? undefined : num('rate', a.rate, (n) => n > 0 && n <= 1_000_000, 'requests per second, more than 0'),
     format: oneOf('format', a.format, FORMATS),
     output: a.output === undefined ? undefined : String(a.output),
     advisory: strings(a.advisory),

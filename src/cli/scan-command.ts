@@ -8,7 +8,8 @@ import { reportFormat } from '../report/formats.js';
 import { forTerminal } from '../report/sanitize.js';
 import { compareForTable, shouldUseColor } from '../report/table.js';
 import { startProgress } from '../progress.js';
-import { invalidTargetResult, scan } from '../scan.js';
+import { capConcurrency, defaultConcurrency } from '../fd-limit.js';
+import { invalidTargetResult, scan, SCAN_DEFAULTS } from '../scan.js';
 import { redact } from '../snmp/session.js';
 import { buildTargets } from '../target-list.js';
 import { targetKey, type AuditTarget, type Target } from '../target.js';
@@ -79,19 +80,38 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   // A streaming format on stdout writes each unit the moment it is known.
   const stream = renderer.line !== undefined && args.output === undefined ? renderer.line : undefined;
   const emit = (r: AuditResult) => stream && io.stdout.write(stream(withChange(r), ctx));
-  results.forEach(emit);
+  // Verdicts seen, for the exit code: a streaming scan keeps no results.
+  const tally = new Set<AuditResult['finding']['verdict']>();
+  const seen = { add: (r: AuditResult) => tally.add(r.finding.verdict) };
+  results.forEach((r) => {
+    seen.add(r);
+    emit(r);
+  });
 
+  const concurrency = args.concurrency === undefined ? { value: defaultConcurrency() } : capConcurrency(args.concurrency);
+  if (concurrency.note && !args.quiet) say(`note: ${concurrency.note}`);
+  const interrupt = new AbortController();
+  const unsubscribe = io.onInterrupt?.((signal) => {
+    say(`${signal}: stopping; units in flight get ${SCAN_DEFAULTS.graceMs} ms, then the report is written with the rest marked "scan interrupted" (again to stop at once)`);
+    interrupt.abort();
+  });
   const progress = startProgress(built.count, io.stderr, { quiet: args.quiet || stream !== undefined });
   try {
     const polled = await scan(
       audits,
       {
-        concurrency: args.concurrency,
+        concurrency: concurrency.value,
         timeoutMs: args.timeout,
         retries: args.retries,
         advisories,
+        signal: interrupt.signal,
+        ...(args.rate === undefined ? {} : { rate: args.rate }),
+        // A streaming format keeps nothing but what the exit code needs (a baseline
+        // comparison needs every unit, to find the ones gone).
+        collect: stream === undefined || baseline !== undefined,
         onResult: (r) => {
           progress.onResult(r);
+          seen.add(r);
           emit(r);
         },
       },
@@ -100,8 +120,12 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     results.push(...polled);
   } finally {
     progress.stop();
+    unsubscribe?.();
   }
-  refused.forEach(emit);
+  refused.forEach((r) => {
+    seen.add(r);
+    emit(r);
+  });
   results.push(...refused);
 
   const comparison = baseline ? compareWithBaseline(baseline, results) : undefined;
@@ -125,7 +149,8 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     for (const m of outcome.matched) say(`--fail-on ${m.rule}: ${m.units.slice(0, 10).join(', ')}${m.units.length > 10 ? ', ...' : ''}`);
     return outcome.fail ? outcome.exitCode : invalidCount === 0 ? EXIT.clear : EXIT.usage;
   }
-  const code = exitCodeFor(results);
+  if (interrupt.signal.aborted) return EXIT.interrupted;
+  const code = exitCodeFor([...tally]);
   return code === EXIT.atRisk || invalidCount === 0 ? code : EXIT.usage;
 }
 
