@@ -46,6 +46,7 @@ export interface ScanArgs {
   readonly listTargets: boolean;
   readonly strict: boolean;
   readonly quiet: boolean;
+  readonly verbose: boolean;
 }
 
 /** How to reach and judge units: shared by scan and check. */
@@ -131,7 +132,8 @@ export function scanOptions<T>(y: Argv<T>) {
     })
     .option('allow-large', { describe: 'Allow CIDR blocks larger than a /16', type: 'boolean', default: false })
     .option('strict', { describe: 'Refuse to scan at all when any target or inventory line is invalid', type: 'boolean', default: false })
-    .option('quiet', { alias: 'q', describe: 'No progress or notes on stderr (errors still shown)', type: 'boolean', default: false });
+    .option('quiet', { alias: 'q', describe: 'No progress or notes on stderr (errors still shown)', type: 'boolean', default: false })
+    .option('verbose', { describe: 'Log the run settings and one line per unit (verdict, SNMP requests) on stderr; never secrets', type: 'boolean', default: false });
 }
 
 const isInt = (n: number) => Number.isInteger(n);
@@ -177,6 +179,7 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     listTargets: a.listTargets === true,
     strict: a.strict === true,
     quiet: a.quiet === true,
+    verbose: a.verbose === true,
   };
 }
 

@@ -34,7 +34,8 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
-  const secrets = () => plan.secrets;
+  // "public" is the well-known default, not a secret: redacting it would only garble text.
+  const secrets = () => plan.secrets.filter((x) => x !== 'public');
   const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, ...secrets()), 400)}\n`);
   for (const e of built.errors) say(e.message);
   for (const p of plan.problems) say(p.message);
@@ -95,7 +96,17 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     say(`${signal}: stopping; units in flight get ${SCAN_DEFAULTS.graceMs} ms, then the report is written with the rest marked "scan interrupted" (again to stop at once)`);
     interrupt.abort();
   });
-  const progress = startProgress(built.count, io.stderr, { quiet: args.quiet || stream !== undefined });
+  if (args.verbose) {
+    say(
+      `scanning ${built.count} target(s): concurrency ${concurrency.value}, timeout ${args.timeout} ms, retries ${args.retries}` +
+        `${args.rate === undefined ? '' : `, rate ${args.rate}/s`}; default credentials: ${plan.defaultSource}; ` +
+        `bulletins: ${advisories.map((a) => a.id).join(', ')}; format ${format}${args.output ? ` to ${args.output}` : ''}`,
+    );
+  }
+  const log = args.verbose
+    ? (r: AuditResult) => say(`${targetKey(r.target)}: ${r.finding.verdict} after ${r.requests} SNMP request(s): ${r.finding.reason}`)
+    : undefined;
+  const progress = startProgress(built.count, io.stderr, { quiet: args.quiet || args.verbose || stream !== undefined });
   try {
     const polled = await scan(
       audits,
@@ -111,6 +122,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
         collect: stream === undefined || baseline !== undefined,
         onResult: (r) => {
           progress.onResult(r);
+          log?.(r);
           seen.add(r);
           emit(r);
         },
