@@ -4,7 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import { parse } from 'csv-parse/sync';
 import { main } from '../src/cli/main.js';
+import { COLUMN_NAMES } from '../src/report/columns.js';
 import { parseConfig } from '../src/config.js';
 import { parseInventory } from '../src/inventory.js';
 import { demoFleet } from '../src/simulator/fleet.js';
@@ -108,6 +111,34 @@ describe('examples/', () => {
     const timer = read('systemd/ats-audit.timer');
     expect(timer).toMatch(/^OnCalendar=\*-\*-\* 02:15:00$/m);
     expect(timer).toMatch(/^WantedBy=timers\.target$/m);
+  });
+
+  describe('sample reports (npm run sample-reports), one per format', () => {
+    const report = (ext: string) => read(`reports/report.${ext}`);
+    it('CSV: the documented columns, one row per demo unit', () => {
+      const rows = parse(report('csv'), { columns: true, bom: true }) as Array<Record<string, string>>;
+      expect(Object.keys(rows[0]!)).toEqual([...COLUMN_NAMES]);
+      expect(rows).toHaveLength(18);
+    });
+    it('JSON: valid against the shipped schema; ndjson: each line a valid unit', () => {
+      const schema = JSON.parse(readFileSync(join(process.cwd(), 'schema', 'ats-audit-report.schema.json'), 'utf8')) as object;
+      const ajv = new Ajv2020({ strict: false });
+      const valid = ajv.compile(schema);
+      expect(valid(JSON.parse(report('json'))), JSON.stringify(valid.errors)).toBe(true);
+      const unit = ajv.compile({ $ref: 'urn:ats-audit:schema:report#/$defs/unit' });
+      const lines = report('ndjson').trimEnd().split('\n');
+      expect(lines).toHaveLength(18);
+      for (const l of lines) expect(unit(JSON.parse(l)), JSON.stringify(unit.errors)).toBe(true);
+    });
+    it('Prometheus, HTML and table: the shapes their readers expect', () => {
+      const prom = report('prom');
+      for (const line of prom.split('\n').filter((l) => l && !l.startsWith('#'))) expect(line).toMatch(/^ats_audit_[a-z_]+(\{.*\})? -?[0-9.e+]+$/);
+      expect(prom).toMatch(/^ats_audit_unit_verdict\{.*verdict="at-risk"\} 1$/m);
+      const html = report('html');
+      expect(html).toMatch(/<meta http-equiv="Content-Security-Policy" content="default-src 'none'/);
+      expect(html).not.toMatch(/<script|https?:\/\//);
+      expect(report('txt')).toMatch(/18 units: 4 at-risk, 4 unknown, 2 unreachable, 3 safe-to-upgrade, 3 not-affected, 2 not-ats\n$/);
+    });
   });
 
   describe('upgrade-window.sh against the simulated fleet', () => {
