@@ -27,10 +27,24 @@ export function classify(reading: Reading, walked: WalkedRows = {}): Device {
   const atsBySysObjectId = sysObjectID !== undefined && ATS_ROOTS.some((r) => under(sysObjectID, r));
   const identity = identify(reading, atsModel !== undefined || atsBySysObjectId);
 
+  const textNotes = damagedText(reading);
   if (!atsBySysObjectId && atsModel === undefined) {
-    return { kind: 'not-ats', identity, why: describeNotAts(identity) };
+    const why = describeNotAts(identity);
+    return { kind: 'not-ats', identity, why: textNotes.length ? `${why} (${textNotes.join('; ')})` : why };
   }
-  return { kind: 'ats', identity, state: readState(reading, walked, identity) };
+  const state = readState(reading, walked, identity);
+  return { kind: 'ats', identity, state: { ...state, anomalies: [...textNotes, ...state.anomalies] } };
+}
+
+/** Device strings that could not be shown as sent: said in the reason, not silently mended. */
+function damagedText(reading: Reading): string[] {
+  const notes: string[] = [];
+  for (const [key, v] of Object.entries(reading) as Array<[ObjectKey, RawValue]>) {
+    if (v?.type !== 'string') continue;
+    if (v.invalidUtf8) notes.push(`${OBJECTS[key].name} is not valid UTF-8 (shown with replacement characters)`);
+    if (v.truncated) notes.push(`${OBJECTS[key].name} is over-long (cut to its first ${v.value.length} characters)`);
+  }
+  return notes;
 }
 
 function nonBlank(s: string | undefined): string | undefined {

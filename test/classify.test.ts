@@ -151,3 +151,16 @@ describe('classify', () => {
     expect(classify({}).kind).toBe('not-ats');
   });
 });
+
+describe('classify: damaged device text', () => {
+  it('marks invalid UTF-8 and over-long strings in the reason of any kind of unit', () => {
+    const pdu = classify({
+      sysDescr: { type: 'string', value: 'APC \uFFFD\uFFFD card', invalidUtf8: true },
+      sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8'),
+      sysName: { type: 'string', value: 'x'.repeat(1024), truncated: true },
+    });
+    expect(pdu.kind === 'not-ats' && pdu.why).toMatch(/sysDescr is not valid UTF-8 \(shown with replacement characters\); sysName is over-long \(cut to its first 1024 characters\)/);
+    const ats = classify({ ...ap7724, sysLocation: { type: 'string', value: 'row \uFFFD', invalidUtf8: true } });
+    expect(ats.kind === 'ats' && ats.state.anomalies).toEqual(['sysLocation is not valid UTF-8 (shown with replacement characters)']);
+  });
+});
