@@ -11,7 +11,7 @@ import { buildTargets } from '../target-list.js';
 import { targetKey, type AuditTarget } from '../target.js';
 import { loadAdvisorySet } from './advisories-command.js';
 import { UsageError, type Io } from './io.js';
-import { connectionOptions, DEFAULTS, validate } from './options.js';
+import { connectionOptions, DEFAULTS, validate, type ScanArgs } from './options.js';
 import { loadRunConfig, planRunCredentials } from './run-credentials.js';
 
 // `ats-audit check HOST..`: the pre-upgrade gate. For each unit: may a listed package be
@@ -46,17 +46,10 @@ export interface UnitCheck {
   readonly gate: Gate;
 }
 
-export interface CheckArgs {
+/** The connection options are scan's own; the rest is the gate's. */
+export interface CheckArgs
+  extends Pick<ScanArgs, 'community' | 'communityFile' | 'config' | 'profile' | 'snmpVersion' | 'port' | 'timeout' | 'retries' | 'advisory'> {
   readonly hosts: readonly string[];
-  readonly community?: string;
-  readonly communityFile?: string;
-  readonly config?: string;
-  readonly profile?: string;
-  readonly snmpVersion: '1' | '2c';
-  readonly port: number;
-  readonly timeout: number;
-  readonly retries: number;
-  readonly advisory: readonly string[];
   /** The planned package file (name or path: only the name is judged). */
   readonly packageFile?: string;
   /** --wait, in milliseconds; absent: poll once. */
