@@ -1,6 +1,6 @@
 import type { AtsState, CommStatus, Device, Identity, Redundancy, Source, SourceStatus } from './device.js';
 import { ATS_SYS_OBJECT_IDS, OBJECTS, type ObjectKey } from './oid-map.js';
-import { text, type RawValue, type Reading, type WalkedRows } from './reading.js';
+import { oid, text, type RawValue, type Reading, type WalkedRows } from './reading.js';
 import { parseSysDescr } from './sysdescr.js';
 
 // Raw answers -> a typed unit. Pure: the poller does the I/O, the rules do the judging.
@@ -22,18 +22,35 @@ const ATS_ROOTS = Object.values(ATS_SYS_OBJECT_IDS);
 const under = (oid: string, root: string) => oid === root || oid.startsWith(`${root}.`);
 
 export function classify(reading: Reading, walked: WalkedRows = {}): Device {
-  const sysObjectID = text(reading.sysObjectID);
-  const atsModel = nonBlank(text(reading.atsIdentModelNumber));
+  const sysObjectID = oid(reading.sysObjectID);
+  const atsModel = usableModel(reading);
   const atsBySysObjectId = sysObjectID !== undefined && ATS_ROOTS.some((r) => under(sysObjectID, r));
   const identity = identify(reading, atsModel !== undefined || atsBySysObjectId);
 
-  const textNotes = damagedText(reading);
+  const textNotes = [...damagedText(reading), ...wrongTypes(reading)];
+  if (!atsBySysObjectId && atsModel === undefined && sysObjectID === undefined) {
+    // Nothing said what this is (a view that hides the system group, a reply that lost it):
+    // never "not an ATS", which would pass as all clear.
+    const why = 'answered SNMP but reported neither sysObjectID nor an ATS identity, so it cannot be told whether it is a Rack ATS';
+    return { kind: 'unidentified', identity, why: textNotes.length ? `${why} (${textNotes.join('; ')})` : why };
+  }
   if (!atsBySysObjectId && atsModel === undefined) {
     const why = describeNotAts(identity);
     return { kind: 'not-ats', identity, why: textNotes.length ? `${why} (${textNotes.join('; ')})` : why };
   }
   const state = readState(reading, walked, identity);
   return { kind: 'ats', identity, state: { ...state, anomalies: [...textNotes, ...state.anomalies] } };
+}
+
+/** Text objects that came back as something else (an OID, an integer): ignored, and said. */
+function wrongTypes(reading: Reading): string[] {
+  const notes: string[] = [];
+  for (const [key, v] of Object.entries(reading) as Array<[ObjectKey, RawValue | undefined]>) {
+    const want = OBJECTS[key].kind;
+    if (v === undefined || (want !== 'string' && want !== 'oid') || v.type === want) continue;
+    notes.push(`${OBJECTS[key].name} sent ${describeType(v)} where ${want === 'oid' ? 'an OID' : 'a string'} belongs (ignored)`);
+  }
+  return notes;
 }
 
 /** Device strings that could not be shown as sent: said in the reason, not silently mended. */
@@ -52,9 +69,19 @@ function nonBlank(s: string | undefined): string | undefined {
   return t ? t : undefined;
 }
 
+/**
+ * atsIdentModelNumber when it can be trusted: a damaged model (invalid UTF-8, cut short) must not
+ * decide "not on the bulletin", so it is set aside (sysDescr's MN: may stand in) and noted.
+ */
+function usableModel(reading: Reading): string | undefined {
+  const v = reading.atsIdentModelNumber;
+  if (v?.type !== 'string' || v.invalidUtf8 || v.truncated) return undefined;
+  return nonBlank(v.value);
+}
+
 function identify(reading: Reading, isAts: boolean): Identity {
   const d = parseSysDescr(text(reading.sysDescr));
-  const atsModel = nonBlank(text(reading.atsIdentModelNumber));
+  const atsModel = usableModel(reading);
   // On a UPS or PDU, sysDescr's MN: names the card (AP9631...), not the device: only an
   // ATS gets its model from there.
   const model = atsModel ?? (isAts ? d.mn : undefined);
@@ -70,7 +97,7 @@ function identify(reading: Reading, isAts: boolean): Identity {
     controllerFirmware: nonBlank(text(reading.atsIdentFirmwareRev)),
     sysName: text(reading.sysName),
     sysLocation: text(reading.sysLocation),
-    sysObjectID: text(reading.sysObjectID),
+    sysObjectID: oid(reading.sysObjectID),
     sysDescr: text(reading.sysDescr),
   };
   return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Identity;
@@ -108,7 +135,7 @@ function readEnum<T extends string>(
 }
 
 function describeType(v: RawValue): string {
-  return v.type === 'other' ? `a ${v.snmpType}` : `a ${v.type}`;
+  return v.type === 'other' ? `a ${v.snmpType}` : v.type === 'oid' ? 'an OID' : v.type === 'integer' ? 'an integer' : 'a string';
 }
 
 /** A measurement from the known instance, else from the walked column; -1 means unsupported. */

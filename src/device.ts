@@ -48,4 +48,6 @@ export interface AtsState {
 
 export type Device =
   | { readonly kind: 'ats'; readonly identity: Identity; readonly state: AtsState }
-  | { readonly kind: 'not-ats'; readonly identity: Identity; readonly why: string };
+  | { readonly kind: 'not-ats'; readonly identity: Identity; readonly why: string }
+  /** Answered, but said nothing that tells what it is: never assumed to be either. */
+  | { readonly kind: 'unidentified'; readonly identity: Identity; readonly why: string };

@@ -17,11 +17,20 @@ export function evaluate(device: Device, advisories: readonly Advisory[]): Findi
   if (device.kind === 'not-ats') {
     return { verdict: 'not-ats', reason: device.why, action: '' };
   }
+  if (device.kind === 'unidentified') {
+    return {
+      verdict: 'unknown',
+      reason: device.why,
+      action: "Check that the community or user may read the system group (sysObjectID) and the ATS branch; look at the unit's label.",
+    };
+  }
   const model = device.identity.model;
   if (model === undefined) {
     return {
       verdict: 'unknown',
-      reason: 'Rack ATS (by sysObjectID) but it reported no model number (neither atsIdentModelNumber nor sysDescr MN:), so the bulletin cannot be checked',
+      reason: `Rack ATS (by sysObjectID) but it reported no usable model number (neither atsIdentModelNumber nor sysDescr MN:), so the bulletin cannot be checked${
+        device.state.anomalies.length ? ` (${device.state.anomalies.join('; ')})` : ''
+      }`,
       action: 'Read the model from the unit\'s label or web page and check it against the bulletin by hand.',
       facts: facts(device.state),
     };

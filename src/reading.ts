@@ -33,10 +33,14 @@ export interface PollFailure {
 
 export type PollOutcome = ({ readonly ok: true } & PollAnswer) | ({ readonly ok: false; readonly requests: number } & PollFailure);
 
-/** Text of a string value, or undefined; integers are not coerced. */
+/** Text of a string value, or undefined: an OID or integer where a string belongs is not text. */
 export function text(v: RawValue | undefined): string | undefined {
-  if (!v) return undefined;
-  return v.type === 'string' || v.type === 'oid' ? v.value : undefined;
+  return v?.type === 'string' ? v.value : undefined;
+}
+
+/** An OID value (sysObjectID), or undefined. */
+export function oid(v: RawValue | undefined): string | undefined {
+  return v?.type === 'oid' ? v.value : undefined;
 }
 
 /** Integer value, or undefined when absent or not an integer. */

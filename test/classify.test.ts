@@ -148,7 +148,8 @@ describe('classify', () => {
   it('says a non-APC device with nothing but sysDescr is not an ATS', () => {
     const d = classify({ sysDescr: s('GALAXY 5000 30 kVA'), sysObjectID: oid('1.3.6.1.4.1.705.1') });
     expect(d.kind === 'not-ats' && d.why).toMatch(/sysObjectID 1\.3\.6\.1\.4\.1\.705\.1.*GALAXY 5000/);
-    expect(classify({}).kind).toBe('not-ats');
+    // Nothing at all identified it: neither an ATS nor not one.
+    expect(classify({}).kind).toBe('unidentified');
   });
 });
 

@@ -138,12 +138,19 @@ const table: Row[] = [
   ['AP4423, the newer line', ats({}, 'AP4423'), 'not-affected', /AP4423 is not on FA156178: newer ATS line/],
   ['AP7750A is listed', ats({}, 'AP7750A'), 'at-risk', /AP7750A is on FA156178/],
   ['model compares without case or blanks', ats({}, ' ap7752j '), 'at-risk', /is on FA156178/],
-  ['Rack ATS with no model at all', ats({}, null), 'unknown', /reported no model number/],
+  ['Rack ATS with no model at all', ats({}, null), 'unknown', /reported no usable model number/],
   [
     'not an ATS',
     { kind: 'not-ats', identity: { sysObjectID: '1.3.6.1.4.1.318.1.3.4.8' }, why: 'answered SNMP but is not a Rack ATS (rack PDU)' },
     'not-ats',
     /not a Rack ATS/,
+  ],
+  [
+    'answered, but nothing identified it',
+    { kind: 'unidentified', identity: {}, why: 'answered SNMP but reported neither sysObjectID nor an ATS identity' },
+    'unknown',
+    /reported neither sysObjectID nor an ATS identity/,
+    /system group/,
   ],
 ];
 

@@ -73,7 +73,8 @@ export function connectionOptions<T>(y: Argv<T>) {
       type: 'string',
       requiresArg: true,
     })
-    .option('snmp-version', { alias: 'v', describe: 'SNMP version', choices: ['1', '2c'] as const, default: '2c' as const })
+    // type string: yargs would read `1` as a number, which then matches no choice.
+    .option('snmp-version', { alias: 'v', describe: 'SNMP version', type: 'string', choices: ['1', '2c'] as const, default: '2c' as const })
     .option('port', { alias: 'p', describe: 'UDP port for targets that do not name one', type: 'number', default: DEFAULTS.port })
     .option('timeout', { alias: 't', describe: 'Milliseconds to wait for each answer', type: 'number', default: DEFAULTS.timeoutMs })
     .option('retries', { alias: 'r', describe: 'Retries after a timeout', type: 'number', default: DEFAULTS.retries })
