@@ -65,19 +65,28 @@ export interface Tool {
 
 function ours(s: ToolSettings): Tool {
   const cli = join(s.root, 'dist', 'src', 'cli.js');
-  const base = (input: string) => ['scan', '-i', join(input, 'targets.txt'), '--quiet', '--community', s.community, ...s.oursArgs];
+  // Only -i, --format, --output and --quiet: everything else is the tool's default. The
+  // community goes through the environment (ats-audit's default is "public" anyway), and no
+  // config file is read (XDG_CONFIG_HOME points where there is none): a config of the person
+  // running the benchmark must not change what is measured.
+  const base = (input: string) => ['scan', '-i', join(input, 'targets.txt'), '--quiet', ...s.oursArgs];
+  const env = (): NodeJS.ProcessEnv => {
+    const e: NodeJS.ProcessEnv = { ...process.env, ATS_AUDIT_COMMUNITY: s.community, XDG_CONFIG_HOME: join(s.root, 'bench', 'no-config-here') };
+    delete e.ATS_AUDIT_CONFIG;
+    return e;
+  };
   return {
     name: 'ats-audit',
-    config: `node dist/src/cli.js scan -i targets.txt --format csv --output report.csv --quiet --community ${s.community}${
+    config: `ATS_AUDIT_COMMUNITY=${s.community} node dist/src/cli.js scan -i targets.txt --format csv --output report.csv --quiet${
       s.oursArgs.length ? ` ${s.oursArgs.join(' ')}` : ''
-    } (defaults otherwise)`,
+    } (defaults otherwise; no config file)`,
     mustMatch: true,
     prepare(dir, units) {
       writeFileSync(join(dir, 'targets.txt'), units.map((u) => `${u.host}:${u.port}\n`).join(''));
     },
     command(input, run, verify) {
       const format = verify ? ['--format', 'json', '--output', join(run, 'report.json')] : ['--format', 'csv', '--output', join(run, 'report.csv')];
-      return { file: process.execPath, args: [cli, ...base(input), ...format], cwd: s.root };
+      return { file: process.execPath, args: [cli, ...base(input), ...format], cwd: s.root, env: env() };
     },
     check(run, units, verify) {
       const notes: string[] = [];

@@ -2,6 +2,7 @@ import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
 import { ATS_SYS_OBJECT_IDS, IDENTITY_KEYS, OBJECTS, OBJECT_KEYS, type ObjectKey } from './oid-map.js';
 import type { PollFailure, PollOutcome, RawValue, Reading, WalkedRows } from './reading.js';
+import type { SocketPool } from './snmp/connected-dgram.js';
 import { isMissing, ObjectType, openSession, SnmpRequestError, type SessionOptions, type SnmpSession, type Varbind } from './snmp/session.js';
 import type { Credentials, Target } from './target.js';
 
@@ -16,12 +17,31 @@ export interface PollOptions {
   /** Interrupt: once aborted, no further request (nor retry) is sent; an answer already due may still arrive. */
   readonly signal?: AbortSignal;
   /** Give up: once aborted, the unit's socket is closed and the poll ends as `interrupted` at once. */
-  readonly abandon?: AbortSignal;
+  readonly abandon?: Abandon;
+  /** The scan's sockets, reused from unit to unit (see connected-dgram.ts). */
+  readonly sockets?: SocketPool;
+}
+
+/**
+ * The scan's "give up on units in flight": a registry of callbacks rather than an AbortSignal,
+ * since adding a listener to an EventTarget walks the listeners already there.
+ */
+export interface Abandon {
+  readonly aborted: boolean;
+  /** `giveUp` is called once when the scan gives up, unless deleted before. */
+  add(giveUp: () => void): void;
+  delete(giveUp: () => void): void;
+}
+
+export interface Resolved {
+  readonly address: string;
+  readonly family: 4 | 6;
 }
 
 export interface PollDeps {
   readonly open: (o: SessionOptions) => SnmpSession;
-  readonly resolve: (host: string) => Promise<{ address: string; family: 4 | 6 }>;
+  /** A name to an address; may answer at once (an IP literal needs no lookup). */
+  readonly resolve: (host: string) => Resolved | Promise<Resolved>;
 }
 
 /** Longest string kept from a device; beyond it the value is cut and marked. */
@@ -30,18 +50,53 @@ export const MAX_TEXT = 1024;
 const MAX_WALK_ROWS = 16;
 const MAX_WALK_REQUESTS = 4;
 
+// Built once: the same for every unit.
 const OID_TO_KEY = new Map<string, ObjectKey>(OBJECT_KEYS.map((k) => [OBJECTS[k].oid, k]));
+const ALL_OIDS: readonly string[] = OBJECT_KEYS.map((k) => OBJECTS[k].oid);
 const ATS_ROOTS = Object.values(ATS_SYS_OBJECT_IDS);
+const ATS_ROOT_PREFIXES = ATS_ROOTS.map((root) => `${root}.`);
 
 export const defaultDeps: PollDeps = {
   open: openSession,
-  resolve: async (host) => {
+  resolve: (host) => {
     const family = isIP(host);
     if (family === 4 || family === 6) return { address: host, family };
-    const r = await lookup(host, { verbatim: true });
-    return { address: r.address, family: r.family === 6 ? 6 : 4 };
+    return lookup(host, { verbatim: true }).then((r) => ({ address: r.address, family: r.family === 6 ? 6 : 4 }));
   },
 };
+
+/**
+ * Every request of one unit goes through here: the interrupt check, the rate limit, the
+ * count. (A class, not an object of closures: one allocation per unit.)
+ */
+class GatedSession implements SnmpSession {
+  requests = 0;
+  constructor(
+    private readonly session: SnmpSession,
+    private readonly options: PollOptions,
+  ) {}
+
+  async get(oids: readonly string[]): Promise<Varbind[]> {
+    await gate(this.options);
+    this.requests++;
+    return this.session.get(oids);
+  }
+
+  async next(oid: string, maxRepetitions: number): Promise<Varbind[]> {
+    await gate(this.options);
+    this.requests++;
+    return this.session.next(oid, maxRepetitions);
+  }
+
+  /** What went on the wire: our get/next calls plus what the session sent unasked (SNMPv3 discovery). */
+  sent(): number {
+    return this.requests + (this.session.overheadRequests?.() ?? 0);
+  }
+
+  close(): void {
+    this.session.close();
+  }
+}
 
 export async function pollUnit(
   target: Target,
@@ -51,9 +106,10 @@ export async function pollUnit(
 ): Promise<PollOutcome> {
   const { signal, abandon } = options;
   if (signal?.aborted || abandon?.aborted) return interrupted(0);
-  let resolved: { address: string; family: 4 | 6 };
+  let resolved: Resolved;
   try {
-    resolved = await untilAbandoned(deps.resolve(target.host), abandon);
+    const r = deps.resolve(target.host);
+    resolved = r instanceof Promise ? await untilAbandoned(r, abandon) : r;
   } catch (e) {
     if (e === ABANDONED) return interrupted(0);
     const code = (e as NodeJS.ErrnoException).code ?? 'lookup failed';
@@ -62,12 +118,14 @@ export async function pollUnit(
   let session: SnmpSession;
   try {
     session = deps.open({
-      ...resolved,
+      address: resolved.address,
+      family: resolved.family,
       port: target.port,
       credentials,
       timeoutMs: options.timeoutMs,
       retries: options.retries,
       ...(signal ? { signal } : {}),
+      ...(options.sockets ? { sockets: options.sockets } : {}),
     });
   } catch (e) {
     // A session that cannot even be made fails this unit only, never the scan.
@@ -75,37 +133,26 @@ export async function pollUnit(
   }
   // Closing the session fails its request at once: that is how an abandoned unit lets go.
   const onAbandon = () => session.close();
-  abandon?.addEventListener('abort', onAbandon, { once: true });
-  const counter = { requests: 0 };
-  // Every request goes through here: the interrupt check, the rate limit, the count.
-  const gated: SnmpSession = {
-    get: async (oids) => {
-      await gate(options);
-      counter.requests++;
-      return session.get(oids);
-    },
-    next: async (oid, maxRepetitions) => {
-      await gate(options);
-      counter.requests++;
-      return session.next(oid, maxRepetitions);
-    },
-    close: () => session.close(),
-  };
+  abandon?.add(onAbandon);
+  const gated = new GatedSession(session, options);
   try {
     const reading = await getAll(gated, credentials.version);
-    const walked = looksLikeAts(reading) ? await walkMissing(gated, reading) : {};
-    return { ok: true, reading, walked, requests: counter.requests };
+    const walked = looksLikeAts(reading) ? await walkMissing(gated, reading) : NOTHING_WALKED;
+    return { ok: true, reading, walked, requests: gated.sent() };
   } catch (e) {
     // A unit that ran out of tries after the interrupt still has its real answer; only one
     // the interrupt cut short is unfinished.
     const cut = abandon?.aborted || (e instanceof SnmpRequestError && e.kind === 'interrupted') || (signal?.aborted && (e as Error)?.name === 'AbortError');
-    if (cut) return interrupted(counter.requests);
-    return { ok: false, requests: counter.requests, ...failure(e, target) };
+    if (cut) return interrupted(gated.sent());
+    return { ok: false, requests: gated.sent(), ...failure(e, target) };
   } finally {
-    abandon?.removeEventListener('abort', onAbandon);
+    abandon?.delete(onAbandon);
     session.close();
   }
 }
+
+/** Most units need no walk: one shared empty answer (never written to). */
+const NOTHING_WALKED: WalkedRows = Object.freeze({});
 
 /** The unit was not finished when the scan was interrupted; `requests` 0 means nothing was sent. */
 function interrupted(requests: number): PollOutcome {
@@ -122,19 +169,20 @@ export const INTERRUPTED_WHILE = 'scan interrupted while polling';
 
 async function gate(options: PollOptions): Promise<void> {
   if (options.signal?.aborted || options.abandon?.aborted) throw new SnmpRequestError('interrupted', 'interrupted');
-  await options.beforeRequest?.(options.signal);
+  if (!options.beforeRequest) return;
+  await options.beforeRequest(options.signal);
   if (options.signal?.aborted || options.abandon?.aborted) throw new SnmpRequestError('interrupted', 'interrupted');
 }
 
 const ABANDONED = Symbol('abandoned');
 
 /** `work`, unless `abandon` aborts first (the work is left to finish on its own). */
-function untilAbandoned<T>(work: Promise<T>, abandon: AbortSignal | undefined): Promise<T> {
+function untilAbandoned<T>(work: Promise<T>, abandon: Abandon | undefined): Promise<T> {
   if (!abandon) return work;
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(ABANDONED);
-    abandon.addEventListener('abort', onAbort, { once: true });
-    work.then(resolve, reject).finally(() => abandon.removeEventListener('abort', onAbort));
+    abandon.add(onAbort);
+    work.then(resolve, reject).finally(() => abandon.delete(onAbort));
   });
 }
 
@@ -160,7 +208,7 @@ function failure(e: unknown, target: Target): PollFailure {
  */
 async function getAll(session: SnmpSession, version: Credentials['version']): Promise<Reading> {
   try {
-    return toReading(await session.get(OBJECT_KEYS.map((k) => OBJECTS[k].oid)));
+    return toReading(await session.get(ALL_OIDS));
   } catch (e) {
     if (version !== '1' || !(e instanceof SnmpRequestError) || e.kind !== 'no-such-name') throw e;
   }
@@ -219,6 +267,8 @@ export function toRawValue(vb: Varbind): RawValue {
       invalidUtf8 = true;
     }
     const truncated = s.length > MAX_TEXT;
+    // The common case built without spreading empty objects: this runs for most values of every unit.
+    if (!invalidUtf8 && !truncated) return { type: 'string', value: s };
     return {
       type: 'string',
       value: truncated ? s.slice(0, MAX_TEXT) : s,
@@ -237,7 +287,7 @@ function typeName(type: number): string {
 
 function looksLikeAts(r: Reading): boolean {
   const oid = r.sysObjectID?.type === 'oid' ? r.sysObjectID.value : undefined;
-  return r.atsIdentModelNumber !== undefined || (oid !== undefined && ATS_ROOTS.some((root) => oid === root || oid.startsWith(`${root}.`)));
+  return r.atsIdentModelNumber !== undefined || (oid !== undefined && ATS_ROOTS.some((root, i) => oid === root || oid.startsWith(ATS_ROOT_PREFIXES[i]!)));
 }
 
 const usable = (v: RawValue | undefined) => v?.type === 'integer' && v.value >= 0;

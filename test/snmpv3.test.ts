@@ -22,7 +22,6 @@ import {
   translateV3Error,
   usesDes,
   v3User,
-  type V3Session,
 } from '../src/snmp/v3.js';
 import { secretsOf, V3_AUTH_PROTOCOLS, V3_PRIV_PROTOCOLS, type Credentials, type V3Credentials } from '../src/target.js';
 
@@ -48,6 +47,7 @@ function atsUnit(name: string, n: number, over: Partial<SimUnit> = {}): SimUnit 
 const reporting = atsUnit('v3-reporting', 1, { v3: { users: ALL_SIM_V3_USERS } });
 const dropping = atsUnit('v3-dropping', 2, { v3: { users: ALL_SIM_V3_USERS, usmErrors: 'drop' } });
 const silent = atsUnit('v3-silent', 3, { behaviour: 'silent' });
+const closed = atsUnit('v3-closed', 4, { behaviour: 'closed' });
 
 /** Every key any test uses, right or wrong: none may appear in a result or an error. */
 const WRONG = {
@@ -72,7 +72,7 @@ let fleet: RunningFleet;
 
 describe('SNMPv3 against a simulated unit', () => {
   beforeAll(async () => {
-    fleet = await startFleet([reporting, dropping, silent]);
+    fleet = await startFleet([reporting, dropping, silent, closed]);
   });
   afterAll(() => fleet?.stop());
 
@@ -107,15 +107,15 @@ describe('SNMPv3 against a simulated unit', () => {
       credentials: user('aes'),
       timeoutMs: 500,
       retries: 0,
-    }) as V3Session;
+    });
     fleet.resetCounters();
     try {
-      expect(session.overheadRequests()).toBe(0);
+      expect(session.overheadRequests?.()).toBe(0);
       await session.get([OBJECTS.sysName.oid]);
-      expect(session.overheadRequests()).toBe(1);
+      expect(session.overheadRequests?.()).toBe(1);
       await session.get([OBJECTS.sysDescr.oid]);
       await session.next(OBJECTS.atsOutputBankCurrent.column, 4);
-      expect(session.overheadRequests()).toBe(1);
+      expect(session.overheadRequests?.()).toBe(1);
     } finally {
       session.close();
     }
@@ -129,8 +129,8 @@ describe('SNMPv3 against a simulated unit', () => {
     expect(r.finding.verdict).toBe('at-risk');
     const wire = fleet.counters(reporting).other;
     expect(wire).toBe(2);
-    // The poller counts get/next calls; discovery is the one it does not see (yet).
-    expect(wire - r.requests).toBeLessThanOrEqual(1);
+    // The poller counts its get/next calls plus the session's discovery: what went on the wire.
+    expect(r.requests).toBe(wire);
   });
 
   describe('each failure gets its own reason', () => {
@@ -191,6 +191,42 @@ describe('SNMPv3 against a simulated unit', () => {
     const r = await audit(silent, user('aes'));
     expect(r.finding.verdict).toBe('unreachable');
     expect(r.finding.reason).toMatch(/^no answer after 500 ms × 1 tries/);
+  });
+
+  it('a closed port is told at once, through the same connected socket as v1/v2c', async () => {
+    const session = openSession({ address: closed.host, family: 4, port: closed.port, credentials: user('aes'), timeoutMs: 5000, retries: 1 });
+    const started = performance.now();
+    const error = await session.get([OBJECTS.sysName.oid]).catch((e: unknown) => e);
+    const ms = performance.now() - started;
+    // Discovery never completed: the one datagram sent was discovery, not a second request.
+    expect(session.overheadRequests?.()).toBe(0);
+    session.close();
+    expect(error).toBeInstanceOf(SnmpRequestError);
+    expect(error).toMatchObject({ kind: 'refused', message: `no SNMP agent on port ${PORT} (port unreachable)` });
+    // Not the 2 × 5 s × 2 tries a discovery plus request may take: the kernel's ICMP answer.
+    expect(ms).toBeLessThan(1000);
+    const r = await audit(closed, user('sha256'));
+    expect(r.finding).toMatchObject({ verdict: 'unreachable', reason: `no SNMP agent on port ${PORT} (port unreachable)` });
+    expect(r.requests).toBe(1);
+  });
+
+  it('an interrupted scan sends nothing more to a v3 unit', async () => {
+    const interrupt = new AbortController();
+    interrupt.abort();
+    const session = openSession({
+      address: reporting.host,
+      family: 4,
+      port: reporting.port,
+      credentials: user('aes'),
+      timeoutMs: 500,
+      retries: 0,
+      signal: interrupt.signal,
+    });
+    fleet.resetCounters();
+    const error = await session.get([OBJECTS.sysName.oid]).catch((e: unknown) => e);
+    session.close();
+    expect(error).toMatchObject({ kind: 'interrupted' });
+    expect(fleet.counters(reporting).other).toBe(0);
   });
 
   it('errors thrown by the session carry no key, in message, stack or inspection', async () => {

@@ -151,7 +151,11 @@ describe('--rate', () => {
       ...defaultDeps,
       open: (o) => {
         const s = defaultDeps.open(o);
-        return { ...s, get: (oids) => (sentAt.push(performance.now()), s.get(oids)), next: (oid, n) => (sentAt.push(performance.now()), s.next(oid, n)) };
+        return {
+          get: (oids) => (sentAt.push(performance.now()), s.get(oids)),
+          next: (oid, n) => (sentAt.push(performance.now()), s.next(oid, n)),
+          close: () => s.close(),
+        };
       },
     };
     const started = performance.now();

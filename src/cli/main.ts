@@ -16,7 +16,7 @@ Read-only: only SNMP GET/GETNEXT/GETBULK are ever sent.`;
 
 /** Runs the command line; returns the exit code instead of exiting, so it can run in-process. */
 export async function main(rawArgv: readonly string[], io: Io = processIo(), deps?: PollDeps): Promise<number> {
-  const argv = stdinAsInventory(rawArgv);
+  const argv = scanAsDefault(stdinAsInventory(rawArgv));
   let code: number = EXIT.clear;
   const parser = yargs([...argv])
     .scriptName('ats-audit')
@@ -62,6 +62,19 @@ export async function main(rawArgv: readonly string[], io: Io = processIo(), dep
     }
     throw e;
   }
+}
+
+/**
+ * `ats-audit scan ...` as `ats-audit ...`: scan is the default command, and yargs renders the
+ * whole help text up front (~30 ms of string widths) for a command named on the line, not for
+ * the default one. Left as given when another word could then be read as a command, or help
+ * or the version is asked for (their text names the command).
+ */
+function scanAsDefault(argv: string[]): string[] {
+  if (argv[0] !== 'scan') return argv;
+  const rest = argv.slice(1);
+  const risky = (a: string) => a === 'scan' || a === 'check' || a === 'advisories' || a === 'help' || a === '--help' || a === '--version' || /^-[^-]*h/.test(a);
+  return rest.some(risky) ? argv : rest;
 }
 
 /** yargs drops a lone "-"; it means "read targets from stdin", as `--inventory=-`. */

@@ -7,7 +7,7 @@ import type { PollDeps } from '../poll.js';
 import { reportFormat } from '../report/formats.js';
 import { forTerminal } from '../report/sanitize.js';
 import { compareForTable, shouldUseColor } from '../report/table.js';
-import { startProgress } from '../progress.js';
+import type { Progress } from '../progress.js';
 import { capConcurrency, defaultConcurrency } from '../fd-limit.js';
 import { invalidTargetResult, scan, SCAN_DEFAULTS } from '../scan.js';
 import { redact } from '../snmp/session.js';
@@ -106,7 +106,11 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const log = args.verbose
     ? (r: AuditResult) => say(`${targetKey(r.target)}: ${r.finding.verdict} after ${r.requests} SNMP request(s): ${r.finding.reason}`)
     : undefined;
-  const progress = startProgress(built.count, io.stderr, { quiet: args.quiet || args.verbose || stream !== undefined });
+  // cli-progress is loaded only when there is a person at a terminal to draw for.
+  const progress: Progress =
+    args.quiet || args.verbose || stream !== undefined || io.stderr.isTTY !== true
+      ? NO_PROGRESS
+      : (await import('../progress.js')).startProgress(built.count, io.stderr, { quiet: false });
   try {
     const polled = await scan(
       audits,
@@ -116,6 +120,8 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
         retries: args.retries,
         advisories,
         signal: interrupt.signal,
+        // Raw readings only for a format that shows them (JSON, ndjson).
+        keepRaw: renderer.showsRaw,
         ...(args.rate === undefined ? {} : { rate: args.rate }),
         // A streaming format keeps nothing but what the exit code needs (a baseline
         // comparison needs every unit, to find the ones gone).
@@ -165,6 +171,8 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const code = exitCodeFor([...tally]);
   return code === EXIT.atRisk || invalidCount === 0 ? code : EXIT.usage;
 }
+
+const NO_PROGRESS: Progress = { onResult: () => undefined, stop: () => undefined };
 
 /** --list-targets: what would be scanned, one per line, without sending anything. */
 function listTargets(targets: Iterable<{ target: Target; profile?: string }>, io: Io): void {

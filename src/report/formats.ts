@@ -29,6 +29,11 @@ export interface ReportFormat {
   readonly name: string;
   /** File extensions that select this format for --output. */
   readonly extensions: readonly string[];
+  /**
+   * Whether the report shows each unit's raw readings (AuditResult.raw). The scan keeps them
+   * only for such a format: they are a score of objects per unit, held until the end.
+   */
+  readonly showsRaw: boolean;
   readonly render: (results: readonly AuditResult[], ctx: RenderContext) => string;
   /** One unit, as soon as it is known; for streaming formats only. */
   readonly line?: (result: AuditResult, ctx: RenderContext) => string;
@@ -38,14 +43,16 @@ export const REPORT_FORMATS = [
   {
     name: 'table',
     extensions: ['txt'],
+    showsRaw: false,
     render: (results, ctx) =>
       renderTable(results, { color: ctx.color, width: ctx.width }) +
       (ctx.baseline ? `Changes ${forTerminal(formatChangeSummary(ctx.baseline), 2000)}\n` : ''),
   },
-  { name: 'csv', extensions: ['csv'], render: (results, ctx) => renderCsv(results, { bom: ctx.excel ?? false }) },
+  { name: 'csv', extensions: ['csv'], showsRaw: false, render: (results, ctx) => renderCsv(results, { bom: ctx.excel ?? false }) },
   {
     name: 'json',
     extensions: ['json'],
+    showsRaw: true,
     render: (results, ctx) =>
       renderJson(results, {
         version: ctx.version,
@@ -55,15 +62,17 @@ export const REPORT_FORMATS = [
       }),
   },
   // `jsonl` is the other common name for the same thing.
-  { name: 'ndjson', extensions: ['ndjson', 'jsonl'], render: (results) => renderNdjson(results), line: (result) => ndjsonLine(result) },
+  { name: 'ndjson', extensions: ['ndjson', 'jsonl'], showsRaw: true, render: (results) => renderNdjson(results), line: (result) => ndjsonLine(result) },
   {
     name: 'prometheus',
     extensions: ['prom'],
+    showsRaw: false,
     render: (results, ctx) => renderPrometheus(results, { version: ctx.version, generatedAt: ctx.generatedAt }),
   },
   {
     name: 'html',
     extensions: ['html', 'htm'],
+    showsRaw: false,
     render: (results, ctx) =>
       renderHtml(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories }),
   },

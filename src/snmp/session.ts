@@ -1,11 +1,19 @@
-import snmp from 'net-snmp';
+import { createRequire } from 'node:module';
+import type * as NetSnmp from 'net-snmp';
 import { secretsOf, type Credentials } from '../target.js';
-import { connectedDgram, type DgramModule } from './connected-dgram.js';
-import { openV3Session } from './v3.js';
+import { connectedDgram, type DgramModule, type SocketPool } from './connected-dgram.js';
+import { SnmpRequestError } from './errors.js';
+import { translateV3Error, v3SessionArgs } from './v3.js';
 
-// The one module that talks to net-snmp. Everything else sees plain varbinds and
-// SnmpRequestError with a kind; net-snmp's own messages never leave this file unredacted,
-// since some of them quote the community.
+// The one module that opens net-snmp sessions, for every SNMP version. Everything else sees
+// plain varbinds and SnmpRequestError with a kind; net-snmp's own messages never leave this
+// file unredacted, since some of them quote the community or a key.
+
+// net-snmp is CommonJS: required, not imported, since importing a CommonJS module from ESM
+// makes Node scan its whole source for export names first (about 20 ms of every start).
+const snmp = createRequire(import.meta.url)('net-snmp') as typeof NetSnmp;
+
+export { SnmpRequestError, type SnmpErrorKind } from './errors.js';
 
 export interface SessionOptions {
   /** An IP literal: names are resolved before a session is opened. */
@@ -19,6 +27,8 @@ export interface SessionOptions {
   readonly signal?: AbortSignal;
   /** The dgram module under the connected socket (tests inject failing ones); node:dgram by default. */
   readonly dgram?: DgramModule;
+  /** Sockets shared by a scan's units, one at a time (ignored with `dgram`); else the unit opens its own. */
+  readonly sockets?: SocketPool;
 }
 
 export interface Varbind {
@@ -28,24 +38,16 @@ export interface Varbind {
   readonly value: unknown;
 }
 
-export type SnmpErrorKind = 'timeout' | 'refused' | 'no-such-name' | 'failed' | 'invalid-response' | 'socket' | 'interrupted';
-
-export class SnmpRequestError extends Error {
-  override readonly name = 'SnmpRequestError';
-  constructor(
-    readonly kind: SnmpErrorKind,
-    message: string,
-    /** For `no-such-name` (SNMPv1): the object the agent refused. */
-    readonly oid?: string,
-  ) {
-    super(message);
-  }
-}
-
 export interface SnmpSession {
   get(oids: readonly string[]): Promise<Varbind[]>;
-  /** GETNEXT (v1) or GETBULK (v2c) from `oid`: the varbinds that follow it, one request. */
+  /** GETNEXT (v1) or GETBULK (v2c, v3) from `oid`: the varbinds that follow it, one request. */
   next(oid: string, maxRepetitions: number): Promise<Varbind[]>;
+  /**
+   * Datagrams sent so far that no get/next call accounts for: SNMPv3 engine discovery, one
+   * per session once it has succeeded (net-snmp performs it inside the first call, so that
+   * call costs two round trips); 0 for v1/v2c. Optional so that test doubles may leave it out.
+   */
+  overheadRequests?(): number;
   close(): void;
 }
 
@@ -59,47 +61,166 @@ export function isMissing(vb: Varbind): boolean {
   return vb.type === ObjectType.NoSuchObject || vb.type === ObjectType.NoSuchInstance || vb.type === ObjectType.EndOfMibView;
 }
 
-export function openSession(o: SessionOptions): SnmpSession {
-  const c = o.credentials;
-  if (c.version === '3') return openV3Session(o, c);
-  const secrets = secretsOf(c);
-  const session = snmp.createSession(o.address, c.community, {
-    port: o.port,
-    version: c.version === '1' ? snmp.Version1 : snmp.Version2c,
-    timeout: o.timeoutMs,
-    retries: o.retries,
-    transport: o.family === 6 ? 'udp6' : 'udp4',
-    // Request ids are matched per session; one session per unit keeps answers apart.
-    idBitsSize: 32,
-    // One socket per unit, connected to it: a closed port fails at once instead of timing out.
-    dgramModule: connectedDgram({ address: o.address, port: o.port }, { onError: (e) => onSocketError(e), signal: o.signal, dgram: o.dgram }),
-  } as snmp.SessionOptions);
-  // Undecodable datagrams are emitted as 'error' events: without a listener they would
-  // crash the process. The request they belonged to still times out and says so.
-  let lastGarbage: string | undefined;
-  session.on('error', (e: Error) => {
-    lastGarbage = redact(e?.message ?? String(e), ...secrets);
-  });
-  let closed = false;
-  /** Fails each request still waiting: socket errors and close() reach them through here. */
-  const pending = new Set<(error: unknown) => void>();
-  const onSocketError = (error: unknown) => {
-    for (const fail of [...pending]) fail(error);
-    // Also stops net-snmp's retry timers for those requests (their callbacks are already settled).
-    session.cancelRequests(error as Error);
-  };
+/**
+ * net-snmp gives every session a local SNMPv3 engine ID, from random bytes unless one is
+ * passed. A community session never uses it: one fixed ID spares that work per unit.
+ */
+const COMMUNITY_ENGINE_ID = Buffer.from('8000b98380000000000000000000000000', 'hex');
 
-  const translate = (e: unknown): SnmpRequestError => {
+/** The internals of net-snmp's Session this module reads (not in its typings). */
+interface SessionInternals {
+  /** Set from the first Report an SNMPv3 unit sends: engine discovery has completed. */
+  msgSecurityParameters?: unknown;
+}
+
+export function openSession(o: SessionOptions): SnmpSession {
+  return new UnitSession(o);
+}
+
+/** One request waiting for net-snmp's callback, its watchdog, or a socket error, whichever comes first. */
+interface Pending {
+  fail(error: unknown): void;
+}
+
+/**
+ * The session of one unit (a class rather than an object of closures: a scan holds up to a
+ * thousand of them at once, and opens one per unit).
+ */
+class UnitSession implements SnmpSession {
+  private readonly net: NetSnmp.Session;
+  private readonly secrets: string[];
+  private readonly v3: boolean;
+  private closed = false;
+  private lastGarbage: string | undefined;
+  /** Requests still waiting: socket errors and close() fail them through here. */
+  private readonly pending = new Set<Pending>();
+
+  constructor(private readonly o: SessionOptions) {
+    const c = o.credentials;
+    this.v3 = c.version === '3';
+    this.secrets = secretsOf(c);
+    // One socket per unit, connected to it: a closed port fails at once instead of timing out.
+    const dgramModule = connectedDgram(
+      { address: o.address, port: o.port },
+      { onError: (e) => this.onSocketError(e), signal: o.signal, dgram: o.dgram, pool: o.sockets },
+    );
+    if (c.version === '3') {
+      const args = v3SessionArgs(o, c);
+      this.net = snmp.createV3Session(args.target, args.user, { ...args.options, dgramModule } as NetSnmp.SessionOptionsV3);
+    } else {
+      this.net = snmp.createSession(o.address, c.community, {
+        port: o.port,
+        version: c.version === '1' ? snmp.Version1 : snmp.Version2c,
+        timeout: o.timeoutMs,
+        retries: o.retries,
+        transport: o.family === 6 ? 'udp6' : 'udp4',
+        // Request ids are matched per session; one session per unit keeps answers apart.
+        idBitsSize: 32,
+        engineID: COMMUNITY_ENGINE_ID,
+        dgramModule,
+      } as NetSnmp.SessionOptions);
+    }
+    // Undecodable datagrams are emitted as 'error' events: without a listener they would
+    // crash the process. The request they belonged to still times out and says so.
+    this.net.on('error', (e: Error) => {
+      this.lastGarbage = redact(e?.message ?? String(e), ...this.secrets);
+    });
+  }
+
+  get(oids: readonly string[]): Promise<Varbind[]> {
+    // net-snmp only reads the list: no copy.
+    return this.call<Varbind[]>((cb) => this.net.get(oids as string[], cb as never));
+  }
+
+  next(oid: string, maxRepetitions: number): Promise<Varbind[]> {
+    if (this.o.credentials.version === '1') return this.call<Varbind[]>((cb) => this.net.getNext([oid], cb as never));
+    return this.call<Varbind[][]>((cb) => this.net.getBulk([oid], 0, maxRepetitions, cb as never)).then((rows) =>
+      // getBulk answers as a list of rows per repeater: flatten ours.
+      rows.flat(),
+    );
+  }
+
+  overheadRequests(): number {
+    return this.v3 && this.discovered() ? 1 : 0;
+  }
+
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.pending.size > 0) {
+      const closed = new SnmpRequestError('socket', 'session closed');
+      for (const p of [...this.pending]) p.fail(closed);
+    }
+    try {
+      this.net.close();
+    } catch {
+      // already closed by an error: nothing left to release
+    }
+  }
+
+  /** SNMPv3: engine discovery has completed (net-snmp keeps what the unit's first Report said). */
+  private discovered(): boolean {
+    return (this.net as unknown as SessionInternals).msgSecurityParameters !== undefined;
+  }
+
+  private onSocketError(error: unknown): void {
+    for (const p of [...this.pending]) p.fail(error);
+    // Also stops net-snmp's retry timers for those requests (their callbacks are already settled).
+    this.net.cancelRequests(error as Error);
+  }
+
+  // net-snmp arms its timer only after a successful send: a socket that never opens
+  // (EMFILE) would leave the request pending forever. The watchdog ends it regardless.
+  private call<T>(run: (cb: (error: unknown, result: T) => void) => void): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      if (this.closed) return reject(new SnmpRequestError('socket', 'session closed'));
+      const discoveredBefore = !this.v3 || this.discovered();
+      // SNMPv3 discovery and the request each get the full timeout × tries: budget for both.
+      const watchdogMs = (discoveredBefore ? 1 : 2) * this.o.timeoutMs * (this.o.retries + 1) + WATCHDOG_GRACE_MS;
+      let done = false;
+      const settle = (error: unknown, result: T) => {
+        if (done) return;
+        done = true;
+        clearTimeout(watchdog);
+        this.pending.delete(entry);
+        if (error) reject(this.translate(error, discoveredBefore));
+        else resolve(result);
+      };
+      const entry: Pending = { fail: (error) => settle(error, undefined as T) };
+      const watchdog = setTimeout(onWatchdog, watchdogMs, entry, watchdogMs);
+      this.pending.add(entry);
+      try {
+        run(settle);
+      } catch (e) {
+        settle(e, undefined as T);
+      }
+    });
+  }
+
+  /** `discoveredBefore`: SNMPv3 engine discovery had completed when the request was made (always true below v3). */
+  private translate(e: unknown, discoveredBefore: boolean): SnmpRequestError {
     if (e instanceof SnmpRequestError) return e;
-    const fromSocket = socketError(e, o.port);
+    const fromV3 = this.v3 ? translateV3Error(e) : undefined;
+    if (fromV3) return fromV3;
+    const { timeoutMs, port } = this.o;
+    const fromSocket = socketError(e, port);
     if (fromSocket) return fromSocket;
+    const tries = this.o.retries + 1;
     const err = e as { name?: string; message?: string; status?: number };
-    const message = redact(err?.message ?? String(e), ...secrets);
+    const message = redact(err?.message ?? String(e), ...this.secrets);
     switch (err?.name) {
       case 'RequestTimedOutError':
+        if (!discoveredBefore && this.discovered()) {
+          return new SnmpRequestError(
+            'failed',
+            `SNMPv3: the unit answered engine discovery, then ignored the request for ${timeoutMs} ms × ${tries} tries: ` +
+              'it is either overloaded or silently dropping what it cannot authenticate or decrypt ' +
+              '(check the user, security level, protocols and keys; a wrong privacy key often shows only like this)',
+          );
+        }
         return new SnmpRequestError(
           'timeout',
-          lastGarbage ? `only undecodable replies (${lastGarbage})` : `no answer after ${o.timeoutMs} ms × ${o.retries + 1} tries`,
+          this.lastGarbage ? `only undecodable replies (${this.lastGarbage})` : `no answer after ${timeoutMs} ms × ${tries} tries`,
         );
       case 'RequestFailedError': {
         if (err.status === snmp.ErrorStatus.NoSuchName) {
@@ -113,55 +234,11 @@ export function openSession(o: SessionOptions): SnmpSession {
       default:
         return new SnmpRequestError('socket', message);
     }
-  };
+  }
+}
 
-  // net-snmp arms its timer only after a successful send: a socket that never opens
-  // (EMFILE) would leave the request pending forever. The watchdog ends it regardless.
-  const watchdogMs = o.timeoutMs * (o.retries + 1) + WATCHDOG_GRACE_MS;
-  const call = <T>(run: (cb: (error: unknown, result: T) => void) => void) =>
-    new Promise<T>((resolve, reject) => {
-      if (closed) return reject(new SnmpRequestError('socket', 'session closed'));
-      let done = false;
-      const settle = (error: unknown, result: T) => {
-        if (done) return;
-        done = true;
-        clearTimeout(watchdog);
-        pending.delete(fail);
-        if (error) reject(translate(error));
-        else resolve(result);
-      };
-      const fail = (error: unknown) => settle(error, undefined as T);
-      const watchdog = setTimeout(() => {
-        fail(new SnmpRequestError('timeout', `no answer within ${watchdogMs} ms (request never completed: socket failure?)`));
-      }, watchdogMs);
-      pending.add(fail);
-      try {
-        run(settle);
-      } catch (e) {
-        settle(e, undefined as T);
-      }
-    });
-
-  return {
-    get: (oids) => call<Varbind[]>((cb) => session.get([...oids], cb as never)),
-    next: (oid, maxRepetitions) =>
-      c.version === '1'
-        ? call<Varbind[]>((cb) => session.getNext([oid], cb as never))
-        : call<Varbind[]>((cb) => session.getBulk([oid], 0, maxRepetitions, cb as never)).then((rows) =>
-            // getBulk answers as a list of rows per repeater: flatten ours.
-            (rows as unknown as Varbind[][]).flat(),
-          ),
-    close: () => {
-      if (closed) return;
-      closed = true;
-      for (const fail of [...pending]) fail(new SnmpRequestError('socket', 'session closed'));
-      try {
-        session.close();
-      } catch {
-        // already closed by an error: nothing left to release
-      }
-    },
-  };
+function onWatchdog(entry: Pending, watchdogMs: number): void {
+  entry.fail(new SnmpRequestError('timeout', `no answer within ${watchdogMs} ms (request never completed: socket failure?)`));
 }
 
 /**

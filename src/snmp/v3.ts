@@ -1,15 +1,19 @@
 import { createCipheriv } from 'node:crypto';
-import snmp from 'net-snmp';
+import { createRequire } from 'node:module';
+import type * as NetSnmp from 'net-snmp';
 import type { Credentials, V3AuthProtocol, V3Credentials, V3PrivProtocol } from '../target.js';
-import { redact, SnmpRequestError, WATCHDOG_GRACE_MS, type SessionOptions, type SnmpSession, type Varbind } from './session.js';
+import { SnmpRequestError } from './errors.js';
+
+// Required, not imported: see session.ts.
+const snmp = createRequire(import.meta.url)('net-snmp') as typeof NetSnmp;
 
 // SNMPv3 (USM) on top of net-snmp: session arguments from V3Credentials, failures turned
-// into reasons an operator can act on, and the DES/OpenSSL 3 question. Part of the SNMP
-// boundary with session.ts (which imports openV3Session; neither module uses the other's
-// bindings while loading, so the import cycle is harmless).
+// into reasons an operator can act on, and the DES/OpenSSL 3 question. session.ts opens the
+// sessions (with the same socket, watchdog and interrupts as v1/v2c) and uses what is here;
+// this module imports nothing from it.
 
 /** Our protocol names to net-snmp's constants, spelled out so a typo cannot map silently. */
-export const AUTH_PROTOCOLS: Readonly<Record<V3AuthProtocol, snmp.AuthProtocols>> = {
+export const AUTH_PROTOCOLS: Readonly<Record<V3AuthProtocol, NetSnmp.AuthProtocols>> = {
   md5: snmp.AuthProtocols.md5,
   sha: snmp.AuthProtocols.sha,
   sha224: snmp.AuthProtocols.sha224,
@@ -18,22 +22,22 @@ export const AUTH_PROTOCOLS: Readonly<Record<V3AuthProtocol, snmp.AuthProtocols>
   sha512: snmp.AuthProtocols.sha512,
 };
 
-export const PRIV_PROTOCOLS: Readonly<Record<V3PrivProtocol, snmp.PrivProtocols>> = {
+export const PRIV_PROTOCOLS: Readonly<Record<V3PrivProtocol, NetSnmp.PrivProtocols>> = {
   des: snmp.PrivProtocols.des,
   aes: snmp.PrivProtocols.aes,
   aes256b: snmp.PrivProtocols.aes256b,
   aes256r: snmp.PrivProtocols.aes256r,
 };
 
-const LEVELS: Readonly<Record<V3Credentials['level'], snmp.SecurityLevel>> = {
+const LEVELS: Readonly<Record<V3Credentials['level'], NetSnmp.SecurityLevel>> = {
   noAuthNoPriv: snmp.SecurityLevel.noAuthNoPriv,
   authNoPriv: snmp.SecurityLevel.authNoPriv,
   authPriv: snmp.SecurityLevel.authPriv,
 };
 
 /** The net-snmp user object for a set of credentials (it holds the keys: never log it). */
-export function v3User(c: V3Credentials): snmp.User {
-  const user: snmp.User = { name: c.user, level: LEVELS[c.level] };
+export function v3User(c: V3Credentials): NetSnmp.User {
+  const user: NetSnmp.User = { name: c.user, level: LEVELS[c.level] };
   if (c.level === 'noAuthNoPriv') return user;
   user.authProtocol = AUTH_PROTOCOLS[c.authProtocol];
   user.authKey = c.authKey;
@@ -46,12 +50,21 @@ export function v3User(c: V3Credentials): snmp.User {
 
 export interface V3SessionArgs {
   readonly target: string;
-  readonly user: snmp.User;
-  readonly options: snmp.SessionOptionsV3;
+  readonly user: NetSnmp.User;
+  readonly options: NetSnmp.SessionOptionsV3;
 }
 
-/** The three arguments of `snmp.createV3Session` for one unit. */
-export function v3SessionArgs(o: SessionOptions, c: V3Credentials): V3SessionArgs {
+/** Where and how patiently to ask: the part of session.ts's SessionOptions used here. */
+export interface V3Endpoint {
+  readonly address: string;
+  readonly family: 4 | 6;
+  readonly port: number;
+  readonly timeoutMs: number;
+  readonly retries: number;
+}
+
+/** The three arguments of `snmp.createV3Session` for one unit (session.ts adds the socket). */
+export function v3SessionArgs(o: V3Endpoint, c: V3Credentials): V3SessionArgs {
   return {
     target: o.address,
     user: v3User(c),
@@ -121,106 +134,6 @@ export function translateV3Error(err: unknown): SnmpRequestError | undefined {
         return new SnmpRequestError('failed', 'SNMPv3: the answer was outside the time window (delayed or replayed, or the unit rebooted); retry');
       return undefined;
   }
-}
-
-/** The internals of net-snmp's Session that this module reads (not in its typings). */
-interface V3SessionInternals {
-  /** Set from the first Report the unit sends: engine discovery has completed. */
-  msgSecurityParameters?: unknown;
-}
-
-/** An SnmpSession for SNMPv3, plus the round trips its get/next calls hide. */
-export interface V3Session extends SnmpSession {
-  /**
-   * Engine-discovery requests sent so far (0 or 1 per session): net-snmp performs discovery
-   * inside the first get/next, so that first call costs two round trips.
-   */
-  overheadRequests(): number;
-}
-
-/**
- * A session as `openSession` gives for v1/v2c, for SNMPv3 credentials. Timeouts are split:
- * no answer at all (the unit is not there) versus discovery answered then the request
- * ignored (an agent that drops what it cannot authenticate or decrypt instead of reporting).
- */
-export function openV3Session(o: SessionOptions, c: V3Credentials): V3Session {
-  const secrets = [...(c.level === 'noAuthNoPriv' ? [] : [c.authKey]), ...(c.level === 'authPriv' ? [c.privKey] : [])];
-  const args = v3SessionArgs(o, c);
-  const session = snmp.createV3Session(args.target, args.user, args.options);
-  const internals = session as unknown as V3SessionInternals;
-  const discovered = () => internals.msgSecurityParameters !== undefined;
-  // Undecodable datagrams arrive as 'error' events; without a listener they would crash.
-  let lastGarbage: string | undefined;
-  session.on('error', (e: Error) => {
-    lastGarbage = redact(e?.message ?? String(e), ...secrets);
-  });
-  let closed = false;
-  let discoveries = 0;
-  const tries = o.retries + 1;
-
-  const translate = (e: unknown, discoveredBefore: boolean): SnmpRequestError => {
-    const v3 = translateV3Error(e);
-    if (v3) return v3;
-    const err = e as { name?: string; message?: string; status?: number };
-    const message = redact(err?.message ?? String(e), ...secrets);
-    switch (err?.name) {
-      case 'RequestTimedOutError':
-        if (!discoveredBefore && discovered()) {
-          return new SnmpRequestError(
-            'failed',
-            `SNMPv3: the unit answered engine discovery, then ignored the request for ${o.timeoutMs} ms × ${tries} tries: ` +
-              'it is either overloaded or silently dropping what it cannot authenticate or decrypt ' +
-              '(check the user, security level, protocols and keys; a wrong privacy key often shows only like this)',
-          );
-        }
-        return new SnmpRequestError('timeout', lastGarbage ? `only undecodable replies (${lastGarbage})` : `no answer after ${o.timeoutMs} ms × ${tries} tries`);
-      case 'RequestFailedError':
-        if (err.status === snmp.ErrorStatus.NoSuchName) return new SnmpRequestError('no-such-name', message, /: ([0-9.]+)$/.exec(message)?.[1]);
-        return new SnmpRequestError('failed', `agent answered with error ${message}`);
-      case 'ResponseInvalidError':
-        return new SnmpRequestError('invalid-response', `invalid response: ${message}`);
-      default:
-        return new SnmpRequestError('socket', message);
-    }
-  };
-
-  const call = <T>(run: (cb: (error: unknown, result: T) => void) => void) =>
-    new Promise<T>((resolve, reject) => {
-      if (closed) return reject(new SnmpRequestError('socket', 'session closed'));
-      const discoveredBefore = discovered();
-      if (!discoveredBefore) discoveries++;
-      // Discovery and the request each get the full timeout × tries: budget for both.
-      const watchdogMs = (discoveredBefore ? 1 : 2) * o.timeoutMs * tries + WATCHDOG_GRACE_MS;
-      const watchdog = setTimeout(() => {
-        reject(new SnmpRequestError('timeout', `no answer within ${watchdogMs} ms (request never completed: socket failure?)`));
-      }, watchdogMs);
-      const settle = (error: unknown, result: T) => {
-        clearTimeout(watchdog);
-        if (error) reject(translate(error, discoveredBefore));
-        else resolve(result);
-      };
-      try {
-        run(settle);
-      } catch (e) {
-        settle(e, undefined as T);
-      }
-    });
-
-  return {
-    get: (oids) => call<Varbind[]>((cb) => session.get([...oids], cb as never)),
-    next: (oid, maxRepetitions) =>
-      call<Varbind[]>((cb) => session.getBulk([oid], 0, maxRepetitions, cb as never)).then((rows) => (rows as unknown as Varbind[][]).flat()),
-    overheadRequests: () => discoveries,
-    close: () => {
-      if (closed) return;
-      closed = true;
-      try {
-        session.close();
-      } catch {
-        // already closed by an error: nothing left to release
-      }
-    },
-  };
 }
 
 /** The Node option that loads OpenSSL 3's legacy provider (DES). */
