@@ -23,6 +23,8 @@ export interface DgramModule {
 export interface ConnectedDgramOptions {
   /** Every error the socket reports (ECONNREFUSED from an ICMP, EMFILE on bind...), as it happens. */
   readonly onError: (error: NodeJS.ErrnoException) => void;
+  /** A reply net-snmp threw on while reading it (e.g. a Report PDU in a v2c answer): garbage, not a crash. */
+  readonly onUndecodable?: (error: unknown) => void;
   /** Once aborted, nothing more is sent: each send (a retry too) fails with an AbortError. */
   readonly signal?: AbortSignal;
   /** Sockets of node:dgram to reuse (a scan's). Without it, or with `dgram`, the unit has a socket of its own. */
@@ -153,7 +155,13 @@ export class ConnectedSocket {
   deliver(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.state !== 'connected') return;
     this.received++;
-    this.onMessage?.(msg, rinfo);
+    // net-snmp's listener throws on some malformed replies; thrown inside a socket listener
+    // that would end the whole process and every other unit's audit with it.
+    try {
+      this.onMessage?.(msg, rinfo);
+    } catch (error) {
+      this.options.onUndecodable?.(error);
+    }
   }
 
   failed(error: NodeJS.ErrnoException): void {

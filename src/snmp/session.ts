@@ -102,11 +102,21 @@ class UnitSession implements SnmpSession {
     // One socket per unit, connected to it: a closed port fails at once instead of timing out.
     const dgramModule = connectedDgram(
       { address: o.address, port: o.port },
-      { onError: (e) => this.onSocketError(e), signal: o.signal, dgram: o.dgram, pool: o.sockets },
+      {
+        onError: (e) => this.onSocketError(e),
+        onUndecodable: (e) => {
+          // net-snmp had already taken the request off its books when it threw: end it now.
+          this.noteGarbage(e);
+          for (const p of [...this.pending]) p.fail(new SnmpRequestError('invalid-response', `invalid response (${this.lastGarbage})`));
+        },
+        signal: o.signal,
+        dgram: o.dgram,
+        pool: o.sockets,
+      },
     );
     if (c.version === '3') {
       const args = v3SessionArgs(o, c);
-      this.net = snmp.createV3Session(args.target, args.user, { ...args.options, dgramModule } as NetSnmp.SessionOptionsV3);
+      this.net = snmp.createV3Session(args.target, args.user, { ...args.options, dgramModule, strictIntRangeChecks: true } as NetSnmp.SessionOptionsV3);
     } else {
       this.net = snmp.createSession(o.address, c.community, {
         port: o.port,
@@ -117,19 +127,32 @@ class UnitSession implements SnmpSession {
         // Request ids are matched per session; one session per unit keeps answers apart.
         idBitsSize: 32,
         engineID: COMMUNITY_ENGINE_ID,
+        // Integers outside 32 bits are errors, not silently wrapped. (net-snmp 3.29 applies
+        // the check to Integer32 only: its unsigned reader wraps before checking.)
+        strictIntRangeChecks: true,
         dgramModule,
       } as NetSnmp.SessionOptions);
     }
     // Undecodable datagrams are emitted as 'error' events: without a listener they would
     // crash the process. The request they belonged to still times out and says so.
-    this.net.on('error', (e: Error) => {
-      this.lastGarbage = redact(e?.message ?? String(e), ...this.secrets);
-    });
+    this.net.on('error', (e: Error) => this.noteGarbage(e));
+  }
+
+  private noteGarbage(e: unknown): void {
+    this.lastGarbage = redact(String((e as Error | undefined)?.message ?? e), ...this.secrets);
   }
 
   get(oids: readonly string[]): Promise<Varbind[]> {
-    // net-snmp only reads the list: no copy.
-    return this.call<Varbind[]>((cb) => this.net.get(oids as string[], cb as never));
+    // net-snmp only reads the list: no copy. Answer i must carry object i: an agent that
+    // answers another object in a slot (or the same one twice) is not to be believed.
+    return this.call<Varbind[]>((cb) => this.net.get(oids as string[], cb as never)).then((vbs) => {
+      for (let i = 0; i < oids.length; i++) {
+        if (vbs[i]?.oid !== oids[i]) {
+          throw new SnmpRequestError('invalid-response', `invalid response: answer ${i + 1} carries ${vbs[i]?.oid ?? 'nothing'}, not the object asked for (${oids[i]})`);
+        }
+      }
+      return vbs;
+    });
   }
 
   next(oid: string, maxRepetitions: number): Promise<Varbind[]> {
@@ -183,8 +206,13 @@ class UnitSession implements SnmpSession {
         done = true;
         clearTimeout(watchdog);
         this.pending.delete(entry);
-        if (error) reject(this.translate(error, discoveredBefore));
-        else resolve(result);
+        if (!error) return resolve(result);
+        // Whatever translation meets (a numeric message...), the request must still end.
+        try {
+          reject(this.translate(error, discoveredBefore));
+        } catch {
+          reject(new SnmpRequestError('invalid-response', 'invalid response (unreadable error from the agent)'));
+        }
       };
       const entry: Pending = { fail: (error) => settle(error, undefined as T) };
       const watchdog = setTimeout(onWatchdog, watchdogMs, entry, watchdogMs);
@@ -207,7 +235,7 @@ class UnitSession implements SnmpSession {
     if (fromSocket) return fromSocket;
     const tries = this.o.retries + 1;
     const err = e as { name?: string; message?: string; status?: number };
-    const message = redact(err?.message ?? String(e), ...this.secrets);
+    const message = redact(String(err?.message ?? e), ...this.secrets);
     switch (err?.name) {
       case 'RequestTimedOutError':
         if (!discoveredBefore && this.discovered()) {
