@@ -177,11 +177,10 @@ function planAnyFault(rng: Rng, table: AgentTable, t: GoodTemplate, version: '1'
       1,
       () => ({
         // Harmless on a good answer; on a v1 error answer it turns the echoed Nulls into
-        // "success": nothing identifying is read, which classify() calls not-ats (known bug).
+        // "success": nothing identifying is read, so the unit must not be called not-ats.
         fault: { kind: 'error-status', status: -randInt(rng, 1, 5), index: 0 },
         expect: { kind: version === '2c' ? 'exact' : 'no-better' },
         label: 'error-status-negative',
-        bug: version === '1',
       }),
     ],
     [
@@ -208,8 +207,8 @@ function planAnyFault(rng: Rng, table: AgentTable, t: GoodTemplate, version: '1'
     [
       2,
       () => {
-        const pdu = pick(rng, KNOWN_BUGS ? (['GetRequest', 'SetRequest', 'GetBulkRequest', 'InformRequest', 'TrapV2', 'TrapV1', 'Report'] as const) : (['GetRequest', 'SetRequest', 'GetBulkRequest', 'InformRequest', 'TrapV2', 'TrapV1'] as const));
-        return { fault: { kind: 'wrong-pdu-type', pdu }, expect: { kind: 'unreachable' }, fatalFirst: true, label: `wrong-pdu-type:${pdu}`, bug: pdu === 'Report' };
+        const pdu = pick(rng, ['GetRequest', 'SetRequest', 'GetBulkRequest', 'InformRequest', 'TrapV2', 'TrapV1', 'Report'] as const);
+        return { fault: { kind: 'wrong-pdu-type', pdu }, expect: { kind: 'unreachable' }, fatalFirst: true, label: `wrong-pdu-type:${pdu}` };
       },
     ],
     [1, () => ({ fault: { kind: 'wrong-version' }, expect: { kind: 'unreachable' }, fatalFirst: true, label: 'wrong-version' })],
@@ -237,7 +236,8 @@ function planAnyFault(rng: Rng, table: AgentTable, t: GoodTemplate, version: '1'
     [
       2,
       () => {
-        const status = KNOWN_BUGS && rng() < 0.3 ? randInt(rng, 19, 300) : randInt(rng, 1, 18);
+        // Statuses net-snmp does not know (19 and up) too: they once hung the request.
+        const status = rng() < 0.3 ? randInt(rng, 19, 300) : randInt(rng, 1, 18);
         const index = pick(rng, [0, -1, 1, randInt(rng, 1, 25), 99]);
         // Under v1 a noSuchName that names a real varbind is "that object does not exist":
         // the poller drops it and asks again, so the unit may end up partly read.
@@ -247,22 +247,18 @@ function planAnyFault(rng: Rng, table: AgentTable, t: GoodTemplate, version: '1'
           expect: v1Drop ? { kind: 'no-better' } : { kind: 'unreachable' },
           fatalFirst: !v1Drop,
           label: `error-status:${status}/${index}`,
-          // Known bugs: statuses net-snmp does not know (hang + crash); v1 noSuchName on every
-          // request empties the reading, which classify() calls not-ats.
-          bug: status > 18 || v1Drop,
         };
       },
     ],
     [
       2,
       () => {
-        // Losing sysObjectID (and the ATS model) makes an ATS "not-ats": known bug.
-        const spare = KNOWN_BUGS && rng() < 0.5 ? [] : ['sysObjectID', 'atsIdentModelNumber'];
+        // Losing sysObjectID (and the ATS model) too: the unit must not become "not-ats".
+        const spare = rng() < 0.5 ? [] : ['sysObjectID', 'atsIdentModelNumber'];
         return {
           fault: { kind: 'substituted', count: randInt(rng, 1, 6), spare },
           expect: { kind: 'no-better' },
           label: `substituted${spare.length ? '' : ':identity-too'}`,
-          bug: spare.length === 0,
         };
       },
     ],
@@ -276,21 +272,18 @@ function planAnyFault(rng: Rng, table: AgentTable, t: GoodTemplate, version: '1'
       }),
     ],
   ];
-  if (KNOWN_BUGS) {
-    options.push([
-      2,
-      () => {
-        const keys = present(table, [...ENUM_KEYS, ...MEASURE_KEYS]);
-        const key = keys.length ? pick(rng, keys) : 'sysName';
-        return {
-          fault: { kind: 'shadowed', oid: key, value: v.int(randInt(rng, 0, 3)) },
-          expect: { kind: 'no-better' },
-          label: `shadowed:${key}`,
-          bug: true,
-        };
-      },
-    ]);
-  }
+  options.push([
+    2,
+    () => {
+      const keys = present(table, [...ENUM_KEYS, ...MEASURE_KEYS]);
+      const key = keys.length ? pick(rng, keys) : 'sysName';
+      return {
+        fault: { kind: 'shadowed', oid: key, value: v.int(randInt(rng, 0, 3)) },
+        expect: { kind: 'no-better' },
+        label: `shadowed:${key}`,
+      };
+    },
+  ]);
   if (isAts) {
     options.push(
       [
@@ -334,11 +327,10 @@ function planAnyFault(rng: Rng, table: AgentTable, t: GoodTemplate, version: '1'
     [
       3,
       () => {
-        // Identity text of the wrong type, huge, or not UTF-8: never changes what the unit is.
-        // (A model number that is an OID, cut, or not UTF-8 is read as a different model:
-        // a known bug, so the model gets those only with FUZZ_KNOWN_BUGS=1.)
-        const mutation = pick(rng, ['non-string', 'huge', 'invalid-utf8', ...(KNOWN_BUGS ? ['oid'] : [])] as const);
-        const keys = present(table, STRING_KEYS).filter((k) => KNOWN_BUGS || mutation === 'non-string' || k !== 'atsIdentModelNumber');
+        // Identity text of the wrong type, huge, or not UTF-8: never changes what the unit is
+        // (a damaged model number is set aside, never read as another model).
+        const mutation = pick(rng, ['non-string', 'huge', 'invalid-utf8', 'oid'] as const);
+        const keys = present(table, STRING_KEYS);
         const key = pick(rng, keys);
         const original = stringValue(table, key);
         const value =
