@@ -336,7 +336,6 @@ const CASES: readonly Case[] = [
     },
     why: 'a Gauge32 of 2^32 does not exist; it must not be read as 0 A (no load) and turn a loaded unit safe',
     expect: { verdict: ['unknown', 'unreachable'] },
-    bug: 'net-snmp 3.29 reads Gauge32/Counter32 modulo 2^32: its unsigned reader wraps (>>>0) before its range check, so strictIntRangeChecks cannot catch it: 0.0 A -> safe-to-upgrade',
   },
   {
     name: 'enum-preferred-9',

@@ -1,4 +1,5 @@
 import dgram from 'node:dgram';
+import { oversizedUnsigned } from './ber-guard.js';
 
 // The dgram module net-snmp is handed for one unit. net-snmp sends every datagram with an
 // explicit address on an unconnected socket, and Linux reports ICMP errors only on connected
@@ -155,6 +156,11 @@ export class ConnectedSocket {
   deliver(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.state !== 'connected') return;
     this.received++;
+    const oversized = oversizedUnsigned(msg);
+    if (oversized) {
+      this.options.onUndecodable?.(new Error(oversized));
+      return;
+    }
     // net-snmp's listener throws on some malformed replies; thrown inside a socket listener
     // that would end the whole process and every other unit's audit with it.
     try {
