@@ -1,6 +1,8 @@
 // Reads just the header of an SNMPv1/v2c datagram (version, community, PDU type) so the
 // server can count requests, including those the agent then rejects or never answers.
 
+import { BerReader } from './ber-reader.js';
+
 export type RequestPduName = 'GetRequest' | 'GetNextRequest' | 'GetBulkRequest' | 'SetRequest';
 
 export interface PeekedMessage {
@@ -20,45 +22,10 @@ const REQUEST_TAGS: Readonly<Record<number, RequestPduName>> = {
   0xa5: 'GetBulkRequest',
 };
 
-class Reader {
-  constructor(
-    private readonly buf: Buffer,
-    public pos = 0,
-  ) {}
-
-  /** Reads a tag and a definite length; returns the tag, leaves `pos` at the content. */
-  header(expected?: number): { tag: number; length: number } {
-    const tag = this.byte();
-    if (expected !== undefined && tag !== expected) throw new Error('unexpected tag');
-    let length = this.byte();
-    if (length & 0x80) {
-      const count = length & 0x7f;
-      // Indefinite or absurd lengths do not occur in SNMP.
-      if (count === 0 || count > 4) throw new Error('bad length');
-      length = 0;
-      for (let i = 0; i < count; i++) length = length * 256 + this.byte();
-    }
-    if (this.pos + length > this.buf.length) throw new Error('truncated');
-    return { tag, length };
-  }
-
-  byte(): number {
-    const b = this.buf[this.pos++];
-    if (b === undefined) throw new Error('truncated');
-    return b;
-  }
-
-  take(length: number): Buffer {
-    const out = this.buf.subarray(this.pos, this.pos + length);
-    this.pos += length;
-    return out;
-  }
-}
-
 /** undefined when the datagram is not a readable SNMP message. */
 export function peekMessage(datagram: Buffer): PeekedMessage | undefined {
   try {
-    const r = new Reader(datagram);
+    const r = new BerReader(datagram);
     r.header(0x30);
     const v = r.header(0x02);
     if (v.length !== 1) return undefined;
