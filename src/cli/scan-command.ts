@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write.js';
 import type { AuditResult } from '../audit-result.js';
+import type { Verdict } from '../finding.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { packageRoot } from '../package-root.js';
 import type { PollDeps } from '../poll.js';
@@ -82,12 +83,12 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const stream = renderer.line !== undefined && args.output === undefined ? renderer.line : undefined;
   const emit = (r: AuditResult) => stream && io.stdout.write(stream(withChange(r), ctx));
   // Verdicts seen, for the exit code: a streaming scan keeps no results.
-  const tally = new Set<AuditResult['finding']['verdict']>();
-  const seen = { add: (r: AuditResult) => tally.add(r.finding.verdict) };
-  results.forEach((r) => {
-    seen.add(r);
+  const verdicts = new Set<Verdict>();
+  const done = (r: AuditResult) => {
+    verdicts.add(r.finding.verdict);
     emit(r);
-  });
+  };
+  results.forEach(done);
 
   const concurrency = args.concurrency === undefined ? { value: defaultConcurrency() } : capConcurrency(args.concurrency);
   if (concurrency.note && !args.quiet) say(`note: ${concurrency.note}`);
@@ -129,8 +130,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
         onResult: (r) => {
           progress.onResult(r);
           log?.(r);
-          seen.add(r);
-          emit(r);
+          done(r);
         },
       },
       deps,
@@ -140,10 +140,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     progress.stop();
     unsubscribe?.();
   }
-  refused.forEach((r) => {
-    seen.add(r);
-    emit(r);
-  });
+  refused.forEach(done);
   results.push(...refused);
 
   const comparison = baseline ? compareWithBaseline(baseline, results) : undefined;
@@ -162,13 +159,13 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   // Formats without a place for it (CSV, ndjson, Prometheus, HTML) get the changes line on stderr.
   if (comparison && format !== 'table' && format !== 'json' && !args.quiet) say(`changes ${formatChangeSummary(comparison)}`);
 
+  if (interrupt.signal.aborted) return EXIT.interrupted;
   if (comparison && args.failOn) {
     const outcome = failOn(comparison, args.failOn);
     for (const m of outcome.matched) say(`--fail-on ${m.rule}: ${m.units.slice(0, 10).join(', ')}${m.units.length > 10 ? ', ...' : ''}`);
     return outcome.fail ? outcome.exitCode : invalidCount === 0 ? EXIT.clear : EXIT.usage;
   }
-  if (interrupt.signal.aborted) return EXIT.interrupted;
-  const code = exitCodeFor([...tally]);
+  const code = exitCodeFor(verdicts);
   return code === EXIT.atRisk || invalidCount === 0 ? code : EXIT.usage;
 }
 
