@@ -15,14 +15,19 @@ export interface BenchOptions {
   readonly silent: number;
   readonly closed: number;
   readonly community: string;
+  /** ats-audit: extra arguments (empty: the tool's defaults). */
   readonly oursArgs: readonly string[];
+  /** snmpget: timeout s and retries, as snmpget takes them. */
   readonly snmpgetTimeoutS: number;
   readonly snmpgetRetries: number;
+  /** snmpget processes at once (xargs -P) and units per shell (xargs -n). */
   readonly xargsProcs: number;
   readonly xargsBatch: number;
+  /** braa: -t (s to wait after the last pass), -r (attempts, 1 = no retry), -p (ms between passes; braa's default when absent). */
   readonly braaWaitS: number;
   readonly braaAttempts: number;
   readonly braaPassDelayMs?: number;
+  /** braa processes at once (one per OID). */
   readonly braaProcs: number;
   readonly sampleMs: number;
   readonly maxRunS: number;

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { compare, ok as objectsOk, type Comparison, type HostValues } from './compare.js';
 import { FETCHED_OIDS, type TruthUnit } from './ground-truth.js';
 import type { Command } from './measure.js';
+import type { BenchOptions } from './options.js';
 import { braaId, parseBraa, undecodable } from './parse-braa.js';
 import { parseOursCsv, parseOursJson } from './parse-ours.js';
 import { parseSnmpget } from './parse-snmpget.js';
@@ -14,23 +15,13 @@ import { parseSnmpget } from './parse-snmpget.js';
 export type ToolName = 'ats-audit' | 'snmpget+xargs' | 'braa' | 'braa-packed';
 export const TOOL_NAMES: readonly ToolName[] = ['ats-audit', 'snmpget+xargs', 'braa', 'braa-packed'];
 
-export interface ToolSettings {
+/** What the tools are run with: the benchmark's own options for each (documented in bench/options.ts). */
+export interface ToolSettings
+  extends Pick<
+    BenchOptions,
+    'community' | 'oursArgs' | 'snmpgetTimeoutS' | 'snmpgetRetries' | 'xargsProcs' | 'xargsBatch' | 'braaWaitS' | 'braaAttempts' | 'braaPassDelayMs' | 'braaProcs'
+  > {
   readonly root: string;
-  readonly community: string;
-  /** ats-audit: extra arguments (empty: the tool's defaults). */
-  readonly oursArgs: readonly string[];
-  /** snmpget: timeout s and retries, as snmpget takes them. */
-  readonly snmpgetTimeoutS: number;
-  readonly snmpgetRetries: number;
-  /** snmpget processes at once (xargs -P) and units per shell (xargs -n). */
-  readonly xargsProcs: number;
-  readonly xargsBatch: number;
-  /** braa: -t (s to wait after the last pass), -r (attempts, 1 = no retry), -p (ms between passes; braa's default when absent). */
-  readonly braaWaitS: number;
-  readonly braaAttempts: number;
-  readonly braaPassDelayMs?: number;
-  /** braa processes at once (one per OID). */
-  readonly braaProcs: number;
 }
 
 /** What reading a run's output found. */
