@@ -9,7 +9,7 @@
 import dgram from 'node:dgram';
 import snmp from 'net-snmp';
 import { CounterState, FleetGauge, sumCounters, type UnitCounters } from './counters.js';
-import { describeFdBudget, fdBudget } from './fd-limit.js';
+import { FD_HEADROOM, fileLimit, type FileLimit } from '../fd-limit.js';
 import type { SimUnit } from './fleet.js';
 import { isLoopbackV4 } from './loopback.js';
 import { peekMessage } from './pdu-peek.js';
@@ -79,7 +79,7 @@ function bound(socket: dgram.Socket, unit: SimUnit): Promise<void> {
       socket.off('listening', onListening);
       const why =
         error.code === 'EMFILE' || error.code === 'ENFILE'
-          ? describeFdBudget(fdBudget(), 1)
+          ? describeFdBudget(fileLimit(), 1)
           : error.code === 'EADDRINUSE'
             ? 'something else is already bound there'
             : error.code === 'EACCES'
@@ -176,12 +176,20 @@ function checkFleet(units: readonly SimUnit[]): void {
     names.add(u.name);
   }
   const sockets = units.filter((u) => u.behaviour !== 'closed').length;
-  const budget = fdBudget();
+  const budget = fileLimit();
   // Leave room for the client side and Node's own descriptors.
-  const headroom = 64;
-  if (budget && budget.open + sockets + headroom > budget.limit) {
+  if (budget.known && budget.open + sockets + FD_HEADROOM > budget.soft) {
     throw new Error(`simulator: cannot start ${units.length} units: ${describeFdBudget(budget, sockets)}`);
   }
+}
+
+/** Words for an error: the limit, what is open, what was asked. */
+function describeFdBudget(budget: FileLimit, wanted: number): string {
+  if (!budget.known) return `the process file-descriptor limit (see 'ulimit -n') is too low for ${wanted} sockets`;
+  return (
+    `this process may open at most ${budget.soft} files (soft limit, 'ulimit -n'), ` +
+    `${budget.open} are already open, and the fleet needs ${wanted} UDP sockets (one per unit)`
+  );
 }
 
 /**
