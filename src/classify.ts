@@ -27,39 +27,37 @@ export function classify(reading: Reading, walked: WalkedRows = {}): Device {
   const atsBySysObjectId = sysObjectID !== undefined && ATS_ROOTS.some((r) => under(sysObjectID, r));
   const identity = identify(reading, atsModel !== undefined || atsBySysObjectId);
 
-  const textNotes = [...damagedText(reading), ...wrongTypes(reading)];
+  const notes = textNotes(reading);
   if (!atsBySysObjectId && atsModel === undefined && sysObjectID === undefined) {
     // Nothing said what this is (a view that hides the system group, a reply that lost it):
     // never "not an ATS", which would pass as all clear.
     const why = 'answered SNMP but reported neither sysObjectID nor an ATS identity, so it cannot be told whether it is a Rack ATS';
-    return { kind: 'unidentified', identity, why: textNotes.length ? `${why} (${textNotes.join('; ')})` : why };
+    return { kind: 'unidentified', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why };
   }
   if (!atsBySysObjectId && atsModel === undefined) {
     const why = describeNotAts(identity);
-    return { kind: 'not-ats', identity, why: textNotes.length ? `${why} (${textNotes.join('; ')})` : why };
+    return { kind: 'not-ats', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why };
   }
   const state = readState(reading, walked, identity);
-  return { kind: 'ats', identity, state: { ...state, anomalies: [...textNotes, ...state.anomalies] } };
+  return { kind: 'ats', identity, state: { ...state, anomalies: [...notes, ...state.anomalies] } };
 }
 
-/** Text objects that came back as something else (an OID, an integer): ignored, and said. */
-function wrongTypes(reading: Reading): string[] {
+/**
+ * Text the unit sent that cannot be shown or used as sent: said in the reason, never silently
+ * mended. A string object that came back as something else (an OID, an integer) is ignored;
+ * a string that is not UTF-8 or was cut is shown as received. One pass over the reading.
+ */
+function textNotes(reading: Reading): string[] {
   const notes: string[] = [];
   for (const [key, v] of Object.entries(reading) as Array<[ObjectKey, RawValue | undefined]>) {
-    const want = OBJECTS[key].kind;
-    if (v === undefined || (want !== 'string' && want !== 'oid') || v.type === want) continue;
-    notes.push(`${OBJECTS[key].name} sent ${describeType(v)} where ${want === 'oid' ? 'an OID' : 'a string'} belongs (ignored)`);
-  }
-  return notes;
-}
-
-/** Device strings that could not be shown as sent: said in the reason, not silently mended. */
-function damagedText(reading: Reading): string[] {
-  const notes: string[] = [];
-  for (const [key, v] of Object.entries(reading) as Array<[ObjectKey, RawValue]>) {
-    if (v?.type !== 'string') continue;
-    if (v.invalidUtf8) notes.push(`${OBJECTS[key].name} is not valid UTF-8 (shown with replacement characters)`);
-    if (v.truncated) notes.push(`${OBJECTS[key].name} is over-long (cut to its first ${v.value.length} characters)`);
+    if (v === undefined) continue;
+    const { name, kind } = OBJECTS[key];
+    if ((kind === 'string' || kind === 'oid') && v.type !== kind) {
+      notes.push(`${name} sent ${describeType(v)} where ${kind === 'oid' ? 'an OID' : 'a string'} belongs (ignored)`);
+    } else if (v.type === 'string') {
+      if (v.invalidUtf8) notes.push(`${name} is not valid UTF-8 (shown with replacement characters)`);
+      if (v.truncated) notes.push(`${name} is over-long (cut to its first ${v.value.length} characters)`);
+    }
   }
   return notes;
 }
