@@ -51,7 +51,7 @@ function prerequisites(tools: readonly Tool[]): void {
   if (!existsSync(GNU_TIME)) missing.push(`${GNU_TIME} (apt-get install -y time)`);
   if (tools.some((t) => t.name === 'snmpget+xargs') && !which('snmpget')) missing.push('snmpget (apt-get install -y snmp)');
   if (tools.some((t) => t.name.startsWith('braa')) && !which('braa')) missing.push('braa (apt-get install -y braa)');
-  if (!existsSync(join(ROOT, 'dist', 'src', 'cli.js'))) missing.push('dist/src/cli.js (npm run build)');
+  if (!existsSync(join(ROOT, 'dist', 'bin', 'ats-audit.js'))) missing.push('dist/bin/ats-audit.js (npm run build)');
   if (missing.length) throw new Error(`bench: missing ${missing.join(', ')}`);
 }
 

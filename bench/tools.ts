@@ -55,7 +55,7 @@ export interface Tool {
 }
 
 function ours(s: ToolSettings): Tool {
-  const cli = join(s.root, 'dist', 'src', 'cli.js');
+  const cli = join(s.root, 'dist', 'bin', 'ats-audit.js');
   // Only -i, --format, --output and --quiet: everything else is the tool's default. The
   // community goes through the environment (ats-audit's default is "public" anyway), and no
   // config file is read (XDG_CONFIG_HOME points where there is none): a config of the person
@@ -68,7 +68,7 @@ function ours(s: ToolSettings): Tool {
   };
   return {
     name: 'ats-audit',
-    config: `ATS_AUDIT_COMMUNITY=${s.community} node dist/src/cli.js scan -i targets.txt --format csv --output report.csv --quiet${
+    config: `ATS_AUDIT_COMMUNITY=${s.community} node dist/bin/ats-audit.js scan -i targets.txt --format csv --output report.csv --quiet${
       s.oursArgs.length ? ` ${s.oursArgs.join(' ')}` : ''
     } (defaults otherwise; no config file)`,
     mustMatch: true,

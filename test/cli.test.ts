@@ -275,7 +275,7 @@ describe('ats-audit scan against the demo fleet', () => {
 });
 
 describe('the installed command', () => {
-  const bin = join(process.cwd(), 'dist', 'src', 'cli.js');
+  const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
   const run = promisify(execFile);
 
   it.skipIf(!existsSync(bin))('runs as a process: community from the environment, CSV to stdout, exit code 3', async () => {

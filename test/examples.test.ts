@@ -143,7 +143,7 @@ describe('examples/', () => {
 
   describe('upgrade-window.sh against the simulated fleet', () => {
     let fleet: RunningFleet;
-    const bin = join(process.cwd(), 'dist', 'src', 'cli.js');
+    const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
     beforeAll(async () => {
       fleet = await startFleet(demoFleet({ baseAddress: '127.0.55.1', port: 16182 }));
     });

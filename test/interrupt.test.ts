@@ -14,7 +14,7 @@ import { captureIo } from './helpers/capture-io.js';
 // report file is always either the old one or a complete new one.
 
 const PORT = 16183;
-const bin = join(process.cwd(), 'dist', 'src', 'cli.js');
+const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
 let fleet: RunningFleet;
 let units: readonly SimUnit[];
 const hostPort = (u: SimUnit) => `${u.host}:${u.port}`;

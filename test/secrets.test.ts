@@ -117,7 +117,7 @@ describe('secrets never appear in any output', () => {
     }
   });
 
-  const bin = join(process.cwd(), 'dist', 'src', 'cli.js');
+  const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
   it.skipIf(!existsSync(bin))('a community typed on the command line is gone from the process list while it runs', async () => {
     const silent = units.find((u) => u.behaviour === 'silent')!;
     const child = spawn(process.execPath, [bin, hostPort(silent), '--community', WRONG_COMMUNITY, '--timeout', '1500', '--retries', '0', '-q'], {
