@@ -12,6 +12,8 @@ export interface BenchOptions {
   readonly tools: readonly ToolName[];
   readonly port: number;
   readonly latencyMs: number;
+  /** GETs per answering unit the simulator sends itself before each run (0: a cold simulator). */
+  readonly simWarmUp: number;
   readonly silent: number;
   readonly closed: number;
   readonly community: string;
@@ -50,6 +52,8 @@ Options
   --tools a,b          live: which of ${TOOL_NAMES.join(', ')} (default: all)
   --port P             UDP port of every simulated unit (default 16300, away from the tests' ports)
   --latency MS         simulator answer delay (default 0)
+  --sim-warm-up N      GETs the simulator sends each of its answering units itself before a run, so that
+                       no tool pays for compiling the simulator's code; 0 = cold (default 2)
   --silent F --closed F  dead: shares of silent and closed units (default 0.1 and 0.05)
   --community C        (default public)
   --ours-arg ARG       extra argument for ats-audit, repeatable (e.g. --ours-arg=--concurrency=1000)
@@ -88,6 +92,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       tools: { type: 'string' },
       port: { type: 'string' },
       latency: { type: 'string' },
+      'sim-warm-up': { type: 'string' },
       silent: { type: 'string' },
       closed: { type: 'string' },
       community: { type: 'string' },
@@ -122,6 +127,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     tools,
     port: num('port', values.port, 16300, whole(1024, 65535)),
     latencyMs: num('latency', values.latency, 0, whole(0, 10000)),
+    simWarmUp: num('sim-warm-up', values['sim-warm-up'], 2, whole(0, 20)),
     silent: num('silent', values.silent, live ? 0 : 0.1, share),
     closed: num('closed', values.closed, live ? 0 : 0.05, share),
     community: values.community ?? 'public',

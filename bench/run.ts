@@ -251,6 +251,11 @@ function ratio(a: number | undefined, b: number | undefined): string {
   return a === undefined || b === undefined || b === 0 ? '-' : `${(a / b).toFixed(1)}×`;
 }
 
+function simulatorOptions(o: BenchOptions): SimulatorOptions {
+  const { units, port, silent, closed, latencyMs, simWarmUp: warmUp, wantFiles } = o;
+  return { root: ROOT, units, port, silent, closed, latencyMs, warmUp, wantFiles };
+}
+
 async function runLive(o: BenchOptions, work: string, records: RunRecord[]): Promise<boolean> {
   const fleet = groundTruth({ units: o.units, port: o.port, silent: o.silent, closed: o.closed });
   const s = settings(o);
@@ -259,7 +264,7 @@ async function runLive(o: BenchOptions, work: string, records: RunRecord[]): Pro
   const inputDir = join(work, 'input');
   mkdirSync(inputDir, { recursive: true });
   for (const t of tools) t.prepare(inputDir, fleet);
-  const sim: SimulatorOptions = { root: ROOT, units: o.units, port: o.port, silent: o.silent, closed: o.closed, latencyMs: o.latencyMs, wantFiles: o.wantFiles };
+  const sim = simulatorOptions(o);
 
   log(`live: ${o.units} units on 127.1.0.1.. port ${o.port}, ${FETCHED_OIDS.length} OIDs each; 1 check round + ${o.runs} timed rounds`);
   for (const t of tools) log(`  ${t.name}: ${t.config}`);
@@ -362,7 +367,7 @@ async function runDead(o: BenchOptions, work: string, records: RunRecord[]): Pro
     mkdirSync(join(work, set.name), { recursive: true });
     tool.prepare(join(work, set.name), set.units);
   }
-  const sim: SimulatorOptions = { root: ROOT, units: o.units, port: o.port, silent: o.silent, closed: o.closed, latencyMs: o.latencyMs, wantFiles: o.wantFiles };
+  const sim = simulatorOptions(o);
   const silent = fleet.filter((u) => u.behaviour === 'silent').length;
   const closed = fleet.filter((u) => u.behaviour === 'closed').length;
   log(`dead: ${o.units} units (${live.length} live, ${silent} silent, ${closed} closed) on 127.1.0.1.. port ${o.port}; ${o.runs} runs each of all and live only`);
@@ -466,7 +471,11 @@ async function main(): Promise<number> {
     process.stdout.write(
       `\nSimulator: open-file limit ${simLimit ?? 'unknown'} (asked ${o.wantFiles}; ${
         simLimit !== undefined && simLimit < o.wantFiles ? 'not permitted to raise the hard limit, so the hard limit was used' : 'granted'
-      }), started afresh for every run, up in ${fixed(median(records.map((r) => r.simulator.upMs)), 0)} ms (median).\n`,
+      }), started afresh for every run, up in ${fixed(median(records.map((r) => r.simulator.upMs)), 0)} ms (median), ${
+        o.simWarmUp > 0
+          ? `then warmed up with ${o.simWarmUp} GET(s) of its own per answering unit and its counters zeroed before the tool started`
+          : 'not warmed up (--sim-warm-up 0): the first requests of each run also pay for compiling the simulator'
+      }.\n`,
     );
     if (o.save) {
       writeFileSync(o.save, `${JSON.stringify({ options: o, environment: env, records }, (_, v) => (v instanceof Map ? Object.fromEntries(v) : v), 2)}\n`);

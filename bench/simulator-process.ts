@@ -13,6 +13,8 @@ export interface SimulatorOptions {
   readonly silent: number;
   readonly closed: number;
   readonly latencyMs: number;
+  /** --warm-up of the simulator: GETs per answering unit before it reports ready (0: none). */
+  readonly warmUp: number;
   /** Soft limit on open files asked for the simulator (raised up to the hard limit if refused). */
   readonly wantFiles: number;
 }
@@ -41,6 +43,7 @@ export async function startSimulator(o: SimulatorOptions): Promise<RunningSimula
   const args = ['--scale', String(o.units), '--port', String(o.port), '--latency', String(o.latencyMs)];
   if (o.silent > 0) args.push('--silent', String(o.silent));
   if (o.closed > 0) args.push('--closed', String(o.closed));
+  if (o.warmUp > 0) args.push('--warm-up', String(o.warmUp));
   // Ask for the limit; without the privilege to raise the hard limit, take the hard limit.
   const script = `ulimit -n ${o.wantFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
   const child = spawn('sh', ['-c', script, process.execPath, main, ...args], {

@@ -1,5 +1,5 @@
 // Runs a simulated fleet until SIGINT/SIGTERM:
-//   node dist/src/simulator/main.js [--port N] [--scale N] [--silent F] [--closed F] [--latency MS]
+//   node dist/src/simulator/main.js [--port N] [--scale N] [--silent F] [--closed F] [--latency MS] [--warm-up N]
 // Prints one line per unit (address, what it is, the verdict the audit should reach), never
 // a community.
 
@@ -7,6 +7,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { DEFAULT_PORT, demoFleet, scaleFleet, type SimUnit } from './fleet.js';
 import { startFleet } from './server.js';
+import { warmUp } from './warm-up.js';
 
 function parseArgs(argv: string[]) {
   return yargs(argv)
@@ -17,6 +18,11 @@ function parseArgs(argv: string[]) {
     .option('silent', { type: 'number', default: 0, describe: 'with --scale: share of units that never answer (0..1)' })
     .option('closed', { type: 'number', default: 0, describe: 'with --scale: share of units with no socket (0..1)' })
     .option('latency', { type: 'number', default: 0, describe: 'answer delay per request, in ms' })
+    .option('warm-up', {
+      type: 'number',
+      default: 0,
+      describe: 'before reporting ready, GET every answering unit N times from inside (then zero the counters)',
+    })
     .strict()
     .parseSync();
 }
@@ -35,6 +41,11 @@ async function main(): Promise<void> {
   const started = performance.now();
   const fleet = await startFleet(units);
   const ms = performance.now() - started;
+  if (args.warmUp > 0) {
+    const warmStarted = performance.now();
+    const w = await warmUp(fleet, args.warmUp);
+    process.stderr.write(`warmed up: ${w.requests} requests (${w.failed} unanswered) in ${(performance.now() - warmStarted).toFixed(0)} ms\n`);
+  }
   for (const u of units) process.stdout.write(`${line(u)}\n`);
   process.stderr.write(`${units.length} units up in ${ms.toFixed(0)} ms; Ctrl-C to stop\n`);
 
