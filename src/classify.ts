@@ -1,7 +1,7 @@
 import type { AtsState, CommStatus, Device, Identity, Redundancy, Source, SourceStatus } from './device.js';
 import { ATS_SYS_OBJECT_IDS, OBJECTS, type ObjectKey } from './oid-map.js';
 import { oid, text, type RawValue, type Reading, type WalkedRows } from './reading.js';
-import { parseSysDescr } from './sysdescr.js';
+import { parseSysDescr, type SysDescrFields } from './sysdescr.js';
 
 // Raw answers -> a typed unit. Pure: the poller does the I/O, the rules do the judging.
 
@@ -25,7 +25,9 @@ export function classify(reading: Reading, walked: WalkedRows = {}): Device {
   const sysObjectID = oid(reading.sysObjectID);
   const atsModel = usableModel(reading);
   const atsBySysObjectId = sysObjectID !== undefined && ATS_ROOTS.some((r) => under(sysObjectID, r));
-  const identity = identify(reading, atsModel !== undefined || atsBySysObjectId);
+  // Parsed once: identity, the not-an-ATS reason and the firmware cross-check all read it.
+  const sd = parseSysDescr(text(reading.sysDescr));
+  const identity = identify(reading, sd, atsModel !== undefined || atsBySysObjectId);
 
   const notes = textNotes(reading);
   if (!atsBySysObjectId && atsModel === undefined && sysObjectID === undefined) {
@@ -35,10 +37,10 @@ export function classify(reading: Reading, walked: WalkedRows = {}): Device {
     return { kind: 'unidentified', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why };
   }
   if (!atsBySysObjectId && atsModel === undefined) {
-    const why = describeNotAts(identity);
+    const why = describeNotAts(identity, sd);
     return { kind: 'not-ats', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why };
   }
-  const state = readState(reading, walked, identity);
+  const state = readState(reading, walked, sd);
   return { kind: 'ats', identity, state: { ...state, anomalies: [...notes, ...state.anomalies] } };
 }
 
@@ -77,8 +79,7 @@ function usableModel(reading: Reading): string | undefined {
   return nonBlank(v.value);
 }
 
-function identify(reading: Reading, isAts: boolean): Identity {
-  const d = parseSysDescr(text(reading.sysDescr));
+function identify(reading: Reading, d: SysDescrFields, isAts: boolean): Identity {
   const atsModel = usableModel(reading);
   // On a UPS or PDU, sysDescr's MN: names the card (AP9631...), not the device: only an
   // ATS gets its model from there.
@@ -98,13 +99,18 @@ function identify(reading: Reading, isAts: boolean): Identity {
     sysObjectID: oid(reading.sysObjectID),
     sysDescr: text(reading.sysDescr),
   };
-  return Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined)) as Identity;
+  // Absent fields are left out, not set to undefined (the JSON report shows what is known).
+  const identity: Record<string, string> = {};
+  for (const key in fields) {
+    const v = fields[key];
+    if (v !== undefined) identity[key] = v;
+  }
+  return identity as Identity;
 }
 
-function describeNotAts(identity: Identity): string {
+function describeNotAts(identity: Identity, { product, mn }: SysDescrFields): string {
   const oid = identity.sysObjectID;
   const line = oid ? APC_PRODUCT_LINES.find(([p]) => under(oid, p))?.[1] : undefined;
-  const { product, mn } = parseSysDescr(identity.sysDescr);
   const described = product && product.length <= 80 ? product : identity.sysDescr?.slice(0, 80);
   const what = [
     line ? `looks like ${line}` : undefined,
@@ -171,7 +177,7 @@ const REDUNDANCY: Record<number, Redundancy> = { 1: 'lost', 2: 'full' };
 const VOLTS: readonly [number, number] = [0, 600];
 const TENTHS_OF_AMPS: readonly [number, number] = [0, 10_000];
 
-function readState(reading: Reading, walked: WalkedRows, identity: Identity): AtsState {
+function readState(reading: Reading, walked: WalkedRows, sd: SysDescrFields): AtsState {
   const anomalies: string[] = [];
   const state = {
     commStatus: readEnum(reading, 'atsStatusCommStatus', COMM, anomalies),
@@ -197,7 +203,6 @@ function readState(reading: Reading, walked: WalkedRows, identity: Identity): At
         : {};
   // Real cards agree with themselves; where the card firmware objects and sysDescr differ,
   // the identity shown is contradictory and the operator should know.
-  const sd = parseSysDescr(identity.sysDescr);
   const cardAos = nonBlank(text(reading.cardAosVersion));
   const cardApp = nonBlank(text(reading.cardAppVersion));
   if (cardAos && sd.pf && cardAos !== sd.pf) anomalies.push(`card firmware object says AOS ${cardAos} but sysDescr says ${sd.pf}`);

@@ -235,19 +235,29 @@ export class ConnectedSocket {
   }
 
   close(callback?: () => void): this {
-    if (this.state === 'closed') return this;
+    if (!this.release()) return this;
+    // net-snmp's Session cancels what it still has outstanding on 'close'.
+    callback?.();
+    this.onClose?.();
+    return this;
+  }
+
+  /**
+   * Closes without telling net-snmp: for a session with no request outstanding, whose
+   * 'close' handler would only build an Error to cancel nothing. False if already closed.
+   */
+  release(): boolean {
+    if (this.state === 'closed') return false;
     const clean = this.state === 'connected' && this.failure === undefined && this.received >= this.sent;
     this.state = 'closed';
-    this.flush(new Error('socket closed'));
+    // Only with sends still waiting: an Error captures a stack, and this runs once per unit.
+    if (this.queue) this.flush(new Error('socket closed'));
     if (this.pool) this.pool.give(this.type, this.carrier, clean);
     else {
       this.carrier.owner = undefined;
       this.carrier.close();
     }
-    // net-snmp's Session cancels what it still has outstanding on 'close'.
-    callback?.();
-    this.onClose?.();
-    return this;
+    return true;
   }
 
   // net-snmp holds the event loop open (ref) only while a request is outstanding.

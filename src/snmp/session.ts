@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type * as NetSnmp from 'net-snmp';
 import { secretsOf, type Credentials } from '../target.js';
-import { connectedDgram, type DgramModule, type SocketPool } from './connected-dgram.js';
+import { connectedDgram, type ConnectedSocket, type DgramModule, type SocketPool } from './connected-dgram.js';
 import { SnmpRequestError } from './errors.js';
 import { translateV3Error, v3SessionArgs } from './v3.js';
 
@@ -71,6 +71,8 @@ const COMMUNITY_ENGINE_ID = Buffer.from('8000b98380000000000000000000000000', 'h
 interface SessionInternals {
   /** Set from the first Report an SNMPv3 unit sends: engine discovery has completed. */
   msgSecurityParameters?: unknown;
+  /** Requests net-snmp still has on its books (it counts them to ref/unref its socket). */
+  reqCount?: number;
 }
 
 export function openSession(o: SessionOptions): SnmpSession {
@@ -88,6 +90,8 @@ interface Pending {
  */
 class UnitSession implements SnmpSession {
   private readonly net: NetSnmp.Session;
+  /** The socket net-snmp was given (it makes exactly one per session). */
+  private socket: ConnectedSocket | undefined;
   private readonly secrets: string[];
   private readonly v3: boolean;
   private closed = false;
@@ -114,6 +118,8 @@ class UnitSession implements SnmpSession {
         pool: o.sockets,
       },
     );
+    const makeSocket = dgramModule.createSocket;
+    dgramModule.createSocket = (type) => (this.socket = makeSocket(type));
     if (c.version === '3') {
       const args = v3SessionArgs(o, c);
       this.net = snmp.createV3Session(args.target, args.user, { ...args.options, dgramModule, strictIntRangeChecks: true } as NetSnmp.SessionOptionsV3);
@@ -175,7 +181,10 @@ class UnitSession implements SnmpSession {
       for (const p of [...this.pending]) p.fail(closed);
     }
     try {
-      this.net.close();
+      // With nothing outstanding, net-snmp's 'close' handler would only build an Error to
+      // cancel nothing (once per unit): give the socket back without telling it.
+      if (this.socket && (this.net as unknown as SessionInternals).reqCount === 0) this.socket.release();
+      else this.net.close();
     } catch {
       // already closed by an error: nothing left to release
     }
