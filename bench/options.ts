@@ -41,7 +41,7 @@ export interface BenchOptions {
 export const USAGE = `Usage: npm run bench -- [options]        (or: node dist/bench/run.js [options] after npm run build)
 
 Scenarios
-  --scenario live      (default) ats-audit, snmpget+xargs, braa and braa-packed against --units live units
+  --scenario live      (default) ats-audit, snmpget+xargs, braa, braa-packed and udp-floor against --units live units
   --scenario dead      ats-audit alone, its default settings, against --units units of which --silent never
                        answer and --closed have no socket; and against the live ones alone, for the bound
 

@@ -12,8 +12,8 @@ import { braaId, parseBraa, undecodable } from './parse-braa.js';
 import { parseOursCsv, parseOursJson } from './parse-ours.js';
 import { parseSnmpget } from './parse-snmpget.js';
 
-export type ToolName = 'ats-audit' | 'snmpget+xargs' | 'braa' | 'braa-packed';
-export const TOOL_NAMES: readonly ToolName[] = ['ats-audit', 'snmpget+xargs', 'braa', 'braa-packed'];
+export type ToolName = 'ats-audit' | 'snmpget+xargs' | 'braa' | 'braa-packed' | 'udp-floor';
+export const TOOL_NAMES: readonly ToolName[] = ['ats-audit', 'snmpget+xargs', 'braa', 'braa-packed', 'udp-floor'];
 
 /** What the tools are run with: the benchmark's own options for each (documented in bench/options.ts). */
 export interface ToolSettings
@@ -314,6 +314,39 @@ function braaCheck(units: readonly TruthUnit[], values: HostValues, unread: stri
   return { objects, unitsMissing, notes, ok: objectsOk(objects) && unitsMissing === 0 && unread.length === 0 };
 }
 
+/**
+ * Not a tool: the floor of the test bed (bench/udp-floor.ts). It sends the same GET to every
+ * unit and waits for any answer, decoding nothing: its wall time is what start-up and the
+ * simulator alone cost, so the gap between it and a tool is the tool's own work.
+ */
+function udpFloor(s: ToolSettings): Tool {
+  const script = join(s.root, 'dist', 'bench', 'udp-floor.js');
+  return {
+    name: 'udp-floor',
+    config:
+      'node dist/bench/udp-floor.js targets.txt: one pre-encoded GET of the 20 OIDs per unit on a connected UDP socket, ' +
+      '1,000 units at once, done at the first datagram back; nothing decoded (information only: the floor of this test bed)',
+    mustMatch: false,
+    prepare(dir, units) {
+      writeFileSync(join(dir, 'floor-targets.txt'), units.map((u) => `${u.host}:${u.port}\n`).join(''));
+    },
+    command(input, run) {
+      return {
+        file: process.execPath,
+        args: [script, join(input, 'floor-targets.txt'), join(run, 'answered.txt')],
+        env: { ...process.env, BENCH_COMMUNITY: s.community },
+      };
+    },
+    check(run, units) {
+      const file = join(run, 'answered.txt');
+      const answered = new Set(existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => l.split(' ')[0]) : []);
+      const unitsMissing = units.filter((u) => u.values.size > 0 && !answered.has(`${u.host}:${u.port}`)).length;
+      return { unitsMissing, notes: [`${answered.size} units answered (not decoded)`], ok: unitsMissing === 0 };
+    },
+    acceptsExit: (code) => code === 0,
+  };
+}
+
 export function makeTool(name: ToolName, s: ToolSettings): Tool {
   switch (name) {
     case 'ats-audit':
@@ -324,5 +357,7 @@ export function makeTool(name: ToolName, s: ToolSettings): Tool {
       return braaPerObject(s);
     case 'braa-packed':
       return braaPacked(s);
+    case 'udp-floor':
+      return udpFloor(s);
   }
 }
