@@ -8,6 +8,7 @@ import { loopbackRange } from '../src/simulator/loopback.js';
 import { peekMessage } from '../src/simulator/pdu-peek.js';
 import { OTHER_SYS_OBJECT_IDS, sysDescr, unitVarbinds, type AtsDescription } from '../src/simulator/profiles.js';
 import { startFleet, type RunningFleet } from '../src/simulator/server.js';
+import { warmUp } from '../src/simulator/warm-up.js';
 
 // This file's own loopback range and port, so it can run beside other socket tests.
 const PORT = 16171;
@@ -282,6 +283,28 @@ describe('demo fleet on the wire', () => {
     await again.stop();
     await expect(startFleet([{ ...units[0]!, host: '192.0.2.1' }])).rejects.toThrow(/not a 127/);
     await expect(startFleet([units[3]!, { ...units[4]!, host: units[3]!.host }])).rejects.toThrow(/two units on/);
+  });
+});
+
+describe('warm-up (the benchmark runs it before timing a tool)', () => {
+  it('GETs every answering unit N times, then zeroes the counters', async () => {
+    const units = scaleFleet(12, { baseAddress: '127.0.43.20', port: PORT, silentFraction: 0.25, closedFraction: 0.25 });
+    const agents = units.filter((u) => u.behaviour === 'agent');
+    expect(agents.length).toBeGreaterThan(0);
+    expect(agents.length).toBeLessThan(units.length);
+    const running = await startFleet(units);
+    try {
+      // What the units had received when the counters were zeroed, seen through the fleet.
+      let before: ReturnType<RunningFleet['totals']> | undefined;
+      const watched: RunningFleet = { ...running, resetCounters: () => ((before = running.totals()), running.resetCounters()) };
+      const result = await warmUp(watched, 2);
+      expect(result).toEqual({ requests: 2 * agents.length, failed: 0 });
+      // Only the answering units were asked (silent ones would have cost a timeout each).
+      expect(before).toMatchObject({ requests: 2 * agents.length, responses: 2 * agents.length });
+      expect(running.totals().requests).toBe(0);
+    } finally {
+      await running.stop();
+    }
   });
 });
 

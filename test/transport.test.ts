@@ -7,7 +7,7 @@ import { capConcurrency, concurrencyCeiling, defaultConcurrency, DEFAULT_CONCURR
 import { defaultDeps, pollUnit, type PollDeps } from '../src/poll.js';
 import { rateLimiter } from '../src/rate-limit.js';
 import { scan, SCAN_DEFAULTS, type ScanOptions } from '../src/scan.js';
-import type { DgramModule } from '../src/snmp/connected-dgram.js';
+import { SocketPool, type DgramModule } from '../src/snmp/connected-dgram.js';
 import { openSession, SnmpRequestError, WATCHDOG_GRACE_MS, type SessionOptions } from '../src/snmp/session.js';
 import { scaleFleet, type SimUnit } from '../src/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../src/simulator/server.js';
@@ -139,6 +139,40 @@ describe('watchdog and socket failures', () => {
     const results = await scan([target(a!), target(b!)], options(), deps);
     expect(results.find((r) => r.target.host === a!.host)?.finding).toMatchObject({ verdict: 'unreachable', reason: 'no session today' });
     expect(results.find((r) => r.target.host === b!.host)?.finding.verdict).toBe(b!.expect.verdict);
+  });
+});
+
+describe('sessions sharing a socket pool', () => {
+  const sessionFor = (u: SimUnit, sockets: SocketPool, timeoutMs = 1000) =>
+    openSession({ address: u.host, family: 4, port: u.port, credentials, timeoutMs, retries: 0, sockets });
+
+  it('a unit whose answer has come gives its socket back for the next unit', async () => {
+    const pool = new SocketPool();
+    for (const u of of('agent').slice(0, 3)) {
+      const s = sessionFor(u, pool);
+      const [vb] = await s.get(['1.3.6.1.2.1.1.5.0']);
+      expect(String(vb?.value)).toBe(u.name);
+      s.close();
+    }
+    expect(pool.opened).toBe(1);
+    pool.close();
+  });
+
+  it('closing with a request outstanding ends it at once and does not reuse that socket', async () => {
+    const pool = new SocketPool();
+    const s = sessionFor(of('silent')[0]!, pool, 5000);
+    const pending = s.get(['1.3.6.1.2.1.1.5.0']);
+    await new Promise((r) => setTimeout(r, 20));
+    const started = performance.now();
+    s.close();
+    await expect(pending).rejects.toMatchObject({ kind: 'socket', message: 'session closed' });
+    expect(performance.now() - started).toBeLessThan(100);
+    const next = sessionFor(of('agent')[0]!, pool);
+    await next.get(['1.3.6.1.2.1.1.5.0']);
+    next.close();
+    // The silent unit's socket could still receive its late answer: it was closed, not pooled.
+    expect(pool.opened).toBe(2);
+    pool.close();
   });
 });
 
