@@ -3,13 +3,13 @@
 // output, so every tool is checked against the same reference and not against one another.
 
 import snmp from 'net-snmp';
-import { OBJECTS, OBJECT_KEYS, type ObjectKey } from '../src/oid-map.js';
+import { OBJECTS, OBJECT_KEYS, OBJECT_OIDS, type ObjectKey } from '../src/oid-map.js';
 import { scaleFleet, type Behaviour } from '../src/simulator/fleet.js';
 import { unitVarbinds, type SimVarbind } from '../src/simulator/profiles.js';
 import type { Verdict } from '../src/finding.js';
 
 /** The instance OIDs fetched per unit, in oid-map order (no leading dot). One source: oid-map.ts. */
-export const FETCHED_OIDS: readonly string[] = OBJECT_KEYS.map((k) => OBJECTS[k].oid);
+export const FETCHED_OIDS = OBJECT_OIDS;
 
 export const OID_TO_KEY: ReadonlyMap<string, ObjectKey> = new Map(OBJECT_KEYS.map((k) => [OBJECTS[k].oid, k]));
 

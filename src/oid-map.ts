@@ -96,6 +96,9 @@ export type ObjectKey = keyof typeof OBJECTS;
 
 export const OBJECT_KEYS = Object.keys(OBJECTS) as ObjectKey[];
 
+/** The instance OID of every object, in OBJECT_KEYS order: the one GET every unit is asked. */
+export const OBJECT_OIDS: readonly string[] = OBJECT_KEYS.map((k) => OBJECTS[k].oid);
+
 /** Objects that identify the unit and are asked of every target. */
 export const IDENTITY_KEYS: readonly ObjectKey[] = ['sysDescr', 'sysObjectID', 'sysName', 'sysLocation'];
 

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ATS_SYS_OBJECT_IDS, IDENTITY_KEYS, OBJECTS, OBJECT_KEYS, type ObjectKey } from './oid-map.js';
+import { ATS_SYS_OBJECT_IDS, IDENTITY_KEYS, OBJECTS, OBJECT_KEYS, OBJECT_OIDS, type ObjectKey } from './oid-map.js';
 import type { PollFailure, PollOutcome, RawValue, Reading, WalkedRows } from './reading.js';
 import type { SocketPool } from './snmp/connected-dgram.js';
 import { isMissing, ObjectType, openSession, SnmpRequestError, type SessionOptions, type SnmpSession, type Varbind } from './snmp/session.js';
@@ -52,7 +52,6 @@ const MAX_WALK_REQUESTS = 4;
 
 // Built once: the same for every unit.
 const OID_TO_KEY = new Map<string, ObjectKey>(OBJECT_KEYS.map((k) => [OBJECTS[k].oid, k]));
-const ALL_OIDS: readonly string[] = OBJECT_KEYS.map((k) => OBJECTS[k].oid);
 const ATS_ROOTS = Object.values(ATS_SYS_OBJECT_IDS);
 const ATS_ROOT_PREFIXES = ATS_ROOTS.map((root) => `${root}.`);
 
@@ -208,7 +207,7 @@ function failure(e: unknown, target: Target): PollFailure {
  */
 async function getAll(session: SnmpSession, version: Credentials['version']): Promise<Reading> {
   try {
-    return toReading(await session.get(ALL_OIDS));
+    return toReading(await session.get(OBJECT_OIDS));
   } catch (e) {
     if (version !== '1' || !(e instanceof SnmpRequestError) || e.kind !== 'no-such-name') throw e;
   }

@@ -7,11 +7,10 @@
 // tool meets a fresh simulator first pays for its compilation (see bench/README.md).
 
 import snmp from 'net-snmp';
-import { OBJECTS } from '../oid-map.js';
+import { OBJECT_OIDS } from '../oid-map.js';
 import type { SimUnit } from './fleet.js';
 import type { RunningFleet } from './server.js';
 
-const AUDIT_OIDS = Object.values(OBJECTS).map((o) => o.oid);
 /** Units warmed at once: a handful of sockets on top of the fleet's own. */
 const PARALLEL = 32;
 const TIMEOUT_MS = 2000;
@@ -50,7 +49,7 @@ function get(unit: SimUnit): Promise<boolean> {
   });
   return new Promise<boolean>((resolve) => {
     session.on('error', () => undefined);
-    session.get(AUDIT_OIDS, (error) => {
+    session.get([...OBJECT_OIDS], (error) => {
       session.close();
       resolve(!error);
     });
