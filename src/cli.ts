@@ -8,9 +8,7 @@ import { RelaunchNeeded } from './cli/run-credentials.js';
 if (process.argv.some((a) => a === '-c' || a.startsWith('--community'))) process.title = 'ats-audit';
 
 main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  (code) => exitOnceFlushed(code),
   (e: unknown) => {
     if (e instanceof RelaunchNeeded) return relaunch(e);
     // Only the message: a stack could quote a value that came from a device or a file.
@@ -18,6 +16,21 @@ main(process.argv.slice(2)).then(
     process.exitCode = 1;
   },
 );
+
+/**
+ * Exits as soon as what was written to stdout and stderr has gone out (writes to a pipe are
+ * asynchronous), rather than when the event loop drains: after a large scan that means closing
+ * up to a thousand idle UDP sockets one by one, ~20–30 ms for nothing (the kernel closes them).
+ */
+function exitOnceFlushed(code: number): void {
+  process.exitCode = code;
+  let pending = 2;
+  const flushed = () => {
+    if (--pending === 0) process.exit(code);
+  };
+  process.stdout.write('', flushed);
+  process.stderr.write('', flushed);
+}
 
 /** SNMPv3 DES needs OpenSSL's legacy provider, which can only be loaded at start: run again with it. */
 function relaunch(r: RelaunchNeeded): void {

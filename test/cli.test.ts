@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -288,6 +288,29 @@ describe('the installed command', () => {
     );
     expect(r.code).toBe(3);
     expect(csvRows(r.stdout)).toHaveLength(targets.length);
+  });
+
+  it.skipIf(!existsSync(bin))('exits early (process.exit) yet a report larger than a pipe buffer reaches a slow reader whole', async () => {
+    // The demo fleet plus 100 closed ports (nothing listens on 127.0.51.x): ~90 KB of JSON,
+    // more than a pipe holds. On Linux a write to a pipe blocks, so this guards where the exit
+    // happens and the code it exits with; the wait for stdout to flush matters on systems
+    // where pipe writes are asynchronous.
+    const refused = Array.from({ length: 100 }, (_, i) => `127.0.51.${i + 1}:${PORT}`);
+    const child = spawn(process.execPath, [bin, ...fleet.units.map(hostPort), ...refused, ...FAST, '-f', 'json', '-q'], {
+      env: { ...process.env, ATS_AUDIT_COMMUNITY: 'public' },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    const closed = new Promise<number | null>((resolve) => child.on('close', resolve));
+    child.stdout.pause();
+    const chunks: Buffer[] = [];
+    child.stdout.on('data', (c: Buffer) => chunks.push(c));
+    await new Promise((r) => setTimeout(r, 1500));
+    child.stdout.resume();
+    const code = await closed;
+    const text = Buffer.concat(chunks).toString('utf8');
+    expect(text.length).toBeGreaterThan(70_000);
+    expect(JSON.parse(text).units).toHaveLength(fleet.units.length + refused.length);
+    expect(code).toBe(3);
   });
 
   it.skipIf(!existsSync(bin))('answers --help with exit 0 and the exit codes', async () => {
