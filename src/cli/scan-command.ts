@@ -1,28 +1,59 @@
 import { readFileSync } from 'node:fs';
 import { writeFileAtomic } from '../atomic-write.js';
+import type { Advisory } from '../advisory.js';
 import type { AuditResult } from '../audit-result.js';
 import type { Verdict } from '../finding.js';
 import { EXIT, exitCodeFor } from '../exit-codes.js';
 import { packageRoot } from '../package-root.js';
 import type { PollDeps } from '../poll.js';
-import { reportFormat } from '../report/formats.js';
+import { reportFormat, type FormatName, type RenderContext, type ReportFormat } from '../report/formats.js';
 import { forTerminal } from '../report/sanitize.js';
 import { compareForTable, shouldUseColor } from '../report/table.js';
 import type { Progress } from '../progress.js';
 import { capConcurrency, defaultConcurrency } from '../fd-limit.js';
 import { invalidTargetResult, scan, SCAN_DEFAULTS } from '../scan.js';
 import { redact } from '../snmp/session.js';
-import { buildTargets } from '../target-list.js';
+import { buildTargets, type TargetList } from '../target-list.js';
 import { targetKey, type AuditTarget, type Target } from '../target.js';
-import { BaselineError, changeOf, compareWithBaseline, failOn, formatChangeSummary, readBaselineFile, type Baseline } from '../baseline.js';
+import { BaselineError, changeOf, compareWithBaseline, failOn, formatChangeSummary, readBaselineFile, type Baseline, type Comparison } from '../baseline.js';
 import { loadAdvisorySet } from './advisories-command.js';
 import { UsageError, type Io } from './io.js';
 import { resolveFormat, type ScanArgs } from './options.js';
+import type { CredentialPlan } from '../credentials.js';
 import { loadRunConfig, planRunCredentials } from './run-credentials.js';
 
-// The scan command from parsed options to exit code: read inputs, audit, report.
+// The scan command from parsed options to exit code: read inputs, audit, report. Each phase
+// is a function of its own; runScan only strings them together.
 
 export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<number> {
+  const run = await prepareRun(args, io);
+  if (args.listTargets) {
+    listTargets(run.built.targets, io);
+    return run.invalidCount === 0 ? EXIT.clear : EXIT.usage;
+  }
+  const out = reportOutput(run, args, io);
+  const audited = await auditAll(run, out, args, io, deps);
+  const comparison = run.baseline ? compareWithBaseline(run.baseline, audited.results) : undefined;
+  writeReport(run, out, audited.results, comparison, args, io);
+  return exitCode(run, audited, comparison, args);
+}
+
+/** Everything read and resolved before the first packet. */
+interface PreparedRun {
+  readonly advisories: readonly Advisory[];
+  readonly format: FormatName;
+  readonly baseline: Baseline | undefined;
+  readonly built: TargetList;
+  readonly plan: CredentialPlan;
+  /** Targets that cannot be audited as given (bad lines, unusable credentials). */
+  readonly invalidCount: number;
+  /** The secrets known for this run: redacted from everything said. */
+  readonly secrets: () => string[];
+  /** One line on stderr, secrets redacted and made safe for a terminal. */
+  readonly say: (line: string) => void;
+}
+
+async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const config = loadRunConfig(args, io);
   const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
@@ -50,12 +81,46 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   if (built.count === 0 && built.errors.length === 0) {
     throw new UsageError('no targets: give hosts, CIDR blocks or ranges as arguments, or --inventory FILE (see --help)');
   }
+  return { advisories, format, baseline, built, plan, invalidCount, secrets, say };
+}
 
-  if (args.listTargets) {
-    listTargets(built.targets, io);
-    return invalidCount === 0 ? EXIT.clear : EXIT.usage;
-  }
+/** Where and how the report goes. */
+interface ReportOutput {
+  readonly renderer: ReportFormat;
+  readonly ctx: RenderContext;
+  /** A streaming format on stdout: each unit is written the moment it is known. */
+  readonly stream: ((r: AuditResult, ctx: RenderContext) => string) | undefined;
+  /** The result as reported: with its change since the baseline, when there is one. */
+  readonly withChange: (r: AuditResult) => AuditResult;
+}
 
+function reportOutput(run: PreparedRun, args: ScanArgs, io: Io): ReportOutput {
+  const renderer = reportFormat(run.format);
+  const ctx: RenderContext = {
+    advisories: run.advisories,
+    version: toolVersion(),
+    generatedAt: new Date(),
+    color: !args.output && shouldUseColor(io.stdout, io.env),
+    width: io.stdout.columns,
+    excel: args.excel,
+  };
+  const { baseline } = run;
+  const withChange = (r: AuditResult): AuditResult => (baseline ? { ...r, change: changeOf(baseline.units.get(targetKey(r.target)), r) } : r);
+  const stream = renderer.line !== undefined && args.output === undefined ? renderer.line : undefined;
+  return { renderer, ctx, stream, withChange };
+}
+
+interface Audited {
+  /** Every target's result (a streaming scan without a baseline keeps only the invalid ones). */
+  readonly results: AuditResult[];
+  /** Verdicts seen, for the exit code: a streaming scan keeps no results. */
+  readonly verdicts: ReadonlySet<Verdict>;
+  readonly interrupted: boolean;
+}
+
+/** Audits every target: invalid ones get their row without a packet, the rest are scanned. */
+async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io: Io, deps?: PollDeps): Promise<Audited> {
+  const { built, plan, say, secrets } = run;
   const refused: AuditResult[] = [];
   const audits = (function* (): Iterable<AuditTarget> {
     for (const t of built.targets) {
@@ -69,24 +134,10 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const results: AuditResult[] = built.errors
     .filter((e) => e.target.host !== '')
     .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets())}`));
-  const renderer = reportFormat(format);
-  const ctx = {
-    advisories,
-    version: toolVersion(),
-    generatedAt: new Date(),
-    color: !args.output && shouldUseColor(io.stdout, io.env),
-    width: io.stdout.columns,
-    excel: args.excel,
-  };
-  const withChange = (r: AuditResult): AuditResult => (baseline ? { ...r, change: changeOf(baseline.units.get(targetKey(r.target)), r) } : r);
-  // A streaming format on stdout writes each unit the moment it is known.
-  const stream = renderer.line !== undefined && args.output === undefined ? renderer.line : undefined;
-  const emit = (r: AuditResult) => stream && io.stdout.write(stream(withChange(r), ctx));
-  // Verdicts seen, for the exit code: a streaming scan keeps no results.
   const verdicts = new Set<Verdict>();
   const done = (r: AuditResult) => {
     verdicts.add(r.finding.verdict);
-    emit(r);
+    if (out.stream) io.stdout.write(out.stream(out.withChange(r), out.ctx));
   };
   results.forEach(done);
 
@@ -101,7 +152,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     say(
       `scanning ${built.count} target(s): concurrency ${concurrency.value}, timeout ${args.timeout} ms, retries ${args.retries}` +
         `${args.rate === undefined ? '' : `, rate ${args.rate}/s`}; default credentials: ${plan.defaultSource}; ` +
-        `bulletins: ${advisories.map((a) => a.id).join(', ')}; format ${format}${args.output ? ` to ${args.output}` : ''}`,
+        `bulletins: ${run.advisories.map((a) => a.id).join(', ')}; format ${run.format}${args.output ? ` to ${args.output}` : ''}`,
     );
   }
   const log = args.verbose
@@ -109,7 +160,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
     : undefined;
   // cli-progress is loaded only when there is a person at a terminal to draw for.
   const progress: Progress =
-    args.quiet || args.verbose || stream !== undefined || io.stderr.isTTY !== true
+    args.quiet || args.verbose || out.stream !== undefined || io.stderr.isTTY !== true
       ? NO_PROGRESS
       : (await import('../progress.js')).startProgress(built.count, io.stderr, { quiet: false });
   try {
@@ -119,14 +170,14 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
         concurrency: concurrency.value,
         timeoutMs: args.timeout,
         retries: args.retries,
-        advisories,
+        advisories: run.advisories,
         signal: interrupt.signal,
         // Raw readings only for a format that shows them (JSON, ndjson).
-        keepRaw: renderer.showsRaw,
+        keepRaw: out.renderer.showsRaw,
         ...(args.rate === undefined ? {} : { rate: args.rate }),
         // A streaming format keeps nothing but what the exit code needs (a baseline
         // comparison needs every unit, to find the ones gone).
-        collect: stream === undefined || baseline !== undefined,
+        collect: out.stream === undefined || run.baseline !== undefined,
         onResult: (r) => {
           progress.onResult(r);
           log?.(r);
@@ -142,31 +193,44 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   }
   refused.forEach(done);
   results.push(...refused);
+  return { results, verdicts, interrupted: interrupt.signal.aborted };
+}
 
-  const comparison = baseline ? compareWithBaseline(baseline, results) : undefined;
-  if (!stream) {
+/** The report at the end (streaming formats were written as they went), and the changes line. */
+function writeReport(
+  run: PreparedRun,
+  out: ReportOutput,
+  results: readonly AuditResult[],
+  comparison: Comparison | undefined,
+  args: ScanArgs,
+  io: Io,
+): void {
+  if (!out.stream) {
     // Every format lists units in the same order: worst verdict first, then site and host.
-    const sorted = results.map(withChange).sort(compareForTable);
-    const rendered = renderer.render(sorted, { ...ctx, baseline: comparison });
+    const sorted = results.map(out.withChange).sort(compareForTable);
+    const rendered = out.renderer.render(sorted, { ...out.ctx, baseline: comparison });
     const report = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
     if (args.output) {
       writeFileAtomic(args.output, report);
-      if (!args.quiet) io.stderr.write(`ats-audit: wrote ${results.length} unit(s) to ${args.output} (${format})\n`);
+      if (!args.quiet) io.stderr.write(`ats-audit: wrote ${results.length} unit(s) to ${args.output} (${run.format})\n`);
     } else {
       io.stdout.write(report);
     }
   }
   // Formats without a place for it (CSV, ndjson, Prometheus, HTML) get the changes line on stderr.
-  if (comparison && format !== 'table' && format !== 'json' && !args.quiet) say(`changes ${formatChangeSummary(comparison)}`);
+  if (comparison && run.format !== 'table' && run.format !== 'json' && !args.quiet) run.say(`changes ${formatChangeSummary(comparison)}`);
+}
 
-  if (interrupt.signal.aborted) return EXIT.interrupted;
+function exitCode(run: PreparedRun, audited: Audited, comparison: Comparison | undefined, args: ScanArgs): number {
+  if (audited.interrupted) return EXIT.interrupted;
+  const invalid = run.invalidCount > 0;
   if (comparison && args.failOn) {
     const outcome = failOn(comparison, args.failOn);
-    for (const m of outcome.matched) say(`--fail-on ${m.rule}: ${m.units.slice(0, 10).join(', ')}${m.units.length > 10 ? ', ...' : ''}`);
-    return outcome.fail ? outcome.exitCode : invalidCount === 0 ? EXIT.clear : EXIT.usage;
+    for (const m of outcome.matched) run.say(`--fail-on ${m.rule}: ${m.units.slice(0, 10).join(', ')}${m.units.length > 10 ? ', ...' : ''}`);
+    return outcome.fail ? outcome.exitCode : invalid ? EXIT.usage : EXIT.clear;
   }
-  const code = exitCodeFor(verdicts);
-  return code === EXIT.atRisk || invalidCount === 0 ? code : EXIT.usage;
+  const code = exitCodeFor(audited.verdicts);
+  return code === EXIT.atRisk || !invalid ? code : EXIT.usage;
 }
 
 const NO_PROGRESS: Progress = { onResult: () => undefined, stop: () => undefined };
