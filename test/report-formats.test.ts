@@ -10,47 +10,23 @@ import { forCsvCell } from '../src/report/sanitize.js';
 import { formatSummary, summarize } from '../src/report/summary.js';
 import { renderTable, shouldUseColor } from '../src/report/table.js';
 import { displayWidth } from '../src/report/text-width.js';
+import * as fx from './fixtures/results.js';
 
 // ---------------------------------------------------------------------------------------------
-// Fixtures, written by hand: one per kind of unit the report must show.
-
-const ADVISORY = 'FA156178';
+// Fixtures: the shared ones (test/fixtures/results.ts), with the differences these assertions
+// need spelled out: full sysDescr strings, long reasons that wrap in the table, two sites.
 
 const atRisk1U: AuditResult = {
-  target: { host: '10.0.0.10', port: 161, name: 'ats-r12', site: 'dc1', origin: 'fleet.csv:2' },
+  ...fx.atRisk1U,
   identity: {
-    model: 'AP7721',
-    modelFrom: 'atsIdentModelNumber',
-    serial: '5A1234E01234',
-    hardwareRev: 'v2',
-    aosVersion: 'v3.7.4',
-    aosFile: 'apc_hw02_aos_374.bin',
-    appVersion: 'v3.7.1',
-    appFile: 'apc_hw02_g2ats_371.bin',
-    controllerFirmware: '3.0.5',
-    sysName: 'ats-r12',
-    sysLocation: 'DC1 row 3 rack 12',
-    sysObjectID: '1.3.6.1.4.1.318.1.3.11',
+    ...fx.atRisk1U.identity,
     sysDescr:
       'APC Web/SNMP Management Card (MB:v3.9.2 PF:v3.7.4 PN:apc_hw02_aos_374.bin AF1:v3.7.1 AN1:apc_hw02_g2ats_371.bin MN:AP7721 HR:B2 SN: 5A1234E01234 MD:03/14/2012)',
   },
   finding: {
-    verdict: 'at-risk',
+    ...fx.atRisk1U.finding,
     reason: 'AP7721 is on the bulletin, both inputs are live and 4.2 A of load is attached: the upgrade could switch sources back and forth and destroy the unit.',
     action: 'Before upgrading, disconnect input B (the secondary) and run from input A only, or remove all loads.',
-    advisoryId: ADVISORY,
-    facts: {
-      primarySource: 'A',
-      secondarySource: 'B',
-      selectedSource: 'A',
-      sourceA: 'ok',
-      sourceB: 'ok',
-      voltageA: 230,
-      voltageB: 229,
-      secondaryLive: 'yes',
-      loadAttached: 'yes',
-      loadAmps: 4.2,
-    },
   },
   raw: {
     reading: {
@@ -65,85 +41,24 @@ const atRisk1U: AuditResult = {
     },
     walked: {},
   },
-  requests: 1,
 };
 
-const safe: AuditResult = {
-  target: { host: '10.0.0.9', port: 161, site: 'dc1', origin: 'fleet.csv:3' },
-  identity: { model: 'AP7723', aosVersion: 'v3.9.0', appVersion: 'v3.9.2', sysName: 'ats-r09' },
-  finding: {
-    verdict: 'safe-to-upgrade',
-    reason: 'Secondary input is not live and no load is attached.',
-    action: '',
-    advisoryId: ADVISORY,
-    facts: {
-      primarySource: 'B',
-      secondarySource: 'A',
-      selectedSource: 'B',
-      sourceA: 'fail',
-      sourceB: 'ok',
-      voltageA: 0,
-      voltageB: 231,
-      secondaryLive: 'no',
-      loadAttached: 'no',
-      loadAmps: 0,
-    },
-  },
-  raw: { reading: { atsOutputCurrent: { type: 'integer', value: 0 } }, walked: {} },
-  requests: 1,
-};
+const { ADVISORY, safe, notAffected } = fx;
 
-const unknown2U: AuditResult = {
-  target: { host: '10.0.1.2', port: 1161, name: 'ats-2u', site: 'dc2', origin: 'fleet.csv:4' },
-  identity: { model: 'AP7752', aosVersion: 'v3.7.4', appVersion: 'v3.7.0' },
-  finding: {
-    verdict: 'unknown',
-    reason: 'The card lost contact with the switch (atsStatusCommStatus = lost): source and load readings are stale.',
-    action: 'Check the unit on site before any upgrade.',
-    advisoryId: ADVISORY,
-    facts: { primarySource: 'none', secondaryLive: 'unknown', loadAttached: 'unknown' },
-  },
-  raw: {
-    reading: { atsStatusCommStatus: { type: 'integer', value: 3 } },
-    walked: {
-      atsOutputBankCurrent: [
-        { instance: '3', value: { type: 'integer', value: 17 } },
-        { instance: '4', value: { type: 'integer', value: 25 } },
-      ],
-    },
-  },
-  requests: 3,
-};
+const unknown2U: AuditResult = { ...fx.unknown2U, target: { ...fx.unknown2U.target, site: 'dc2' } };
 
-const unreachable: AuditResult = {
-  target: { host: 'ats-gone.example', port: 161, site: 'dc2', origin: 'argument 1' },
-  finding: { verdict: 'unreachable', reason: 'No answer within 2 s (timeout).', action: 'Check the address and community.' },
-  requests: 2,
-};
+const unreachable: AuditResult = { ...fx.unreachable, target: { ...fx.unreachable.target, site: 'dc2' } };
 
 const notAts: AuditResult = {
-  target: { host: '10.0.0.30', port: 161, site: 'dc1', origin: 'fleet.csv:6' },
+  ...fx.notAts,
   identity: {
     sysDescr:
       'APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.8.2 PN:apc_hw05_aos_682.bin AF1:v6.8.2 AN1:apc_hw05_rpdu2g_682.bin MN:AP8841 HR:02 SN: ZA1 MD:01/01/2020)',
   },
-  finding: { verdict: 'not-ats', reason: 'sysDescr names an AP8841 (a rack PDU), not a Rack ATS.', action: '' },
-  raw: { reading: { sysDescr: { type: 'string', value: 'APC Web/SNMP Management Card (MN:AP8841)' } }, walked: {} },
-  requests: 1,
 };
 
-const notAffected: AuditResult = {
-  target: { host: '10.0.0.31', port: 161, site: 'dc1', origin: 'fleet.csv:7' },
-  identity: { model: 'AP7722', aosVersion: 'v2.6.4', appVersion: 'v2.6.1' },
-  finding: {
-    verdict: 'not-affected',
-    reason: 'AP7722 (without A) is a first-generation unit: not on the bulletin.',
-    action: '',
-    facts: { primarySource: 'A', sourceA: 'ok', sourceB: 'ok', secondaryLive: 'yes', loadAttached: 'yes', loadAmps: 12.345 },
-  },
-  requests: 1,
-};
-
+// Text aimed at spreadsheets and terminals (fixtures/results.ts aims its hostile unit at HTML
+// and Prometheus).
 const HOSTILE_NAME = '\x1b]8;;http://evil.example/\x07click me\x1b]8;;\x07';
 const HOSTILE_SYSNAME = "=cmd|' /C calc'!A0";
 const HOSTILE_LOCATION = '+SUM(A1)';
