@@ -54,6 +54,11 @@ export interface Tool {
   acceptsExit(code: number | undefined): boolean;
 }
 
+/** targets.txt, `host:port` per line: what ats-audit (-i) and udp-floor read. */
+function writeTargets(dir: string, units: readonly TruthUnit[]): void {
+  writeFileSync(join(dir, 'targets.txt'), units.map((u) => `${u.host}:${u.port}\n`).join(''));
+}
+
 function ours(s: ToolSettings): Tool {
   const cli = join(s.root, 'dist', 'bin', 'ats-audit.js');
   // Only -i, --format, --output and --quiet: everything else is the tool's default. The
@@ -72,9 +77,7 @@ function ours(s: ToolSettings): Tool {
       s.oursArgs.length ? ` ${s.oursArgs.join(' ')}` : ''
     } (defaults otherwise; no config file)`,
     mustMatch: true,
-    prepare(dir, units) {
-      writeFileSync(join(dir, 'targets.txt'), units.map((u) => `${u.host}:${u.port}\n`).join(''));
-    },
+    prepare: writeTargets,
     command(input, run, verify) {
       const format = verify ? ['--format', 'json', '--output', join(run, 'report.json')] : ['--format', 'csv', '--output', join(run, 'report.csv')];
       return { file: process.execPath, args: [cli, ...base(input), ...format], cwd: s.root, env: env() };
@@ -327,13 +330,11 @@ function udpFloor(s: ToolSettings): Tool {
       'node dist/bench/udp-floor.js targets.txt: one pre-encoded GET of the 20 OIDs per unit on a connected UDP socket, ' +
       '1,000 units at once, done at the first datagram back; nothing decoded (information only: the floor of this test bed)',
     mustMatch: false,
-    prepare(dir, units) {
-      writeFileSync(join(dir, 'floor-targets.txt'), units.map((u) => `${u.host}:${u.port}\n`).join(''));
-    },
+    prepare: writeTargets,
     command(input, run) {
       return {
         file: process.execPath,
-        args: [script, join(input, 'floor-targets.txt'), join(run, 'answered.txt')],
+        args: [script, join(input, 'targets.txt'), join(run, 'answered.txt')],
         env: { ...process.env, BENCH_COMMUNITY: s.community },
       };
     },
