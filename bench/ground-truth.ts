@@ -3,10 +3,10 @@
 // output, so every tool is checked against the same reference and not against one another.
 
 import snmp from 'net-snmp';
-import { OBJECTS, OBJECT_KEYS, OBJECT_OIDS, type ObjectKey } from '../src/oid-map.js';
-import { scaleFleet, type Behaviour } from '../src/simulator/fleet.js';
-import { unitVarbinds, type SimVarbind } from '../src/simulator/profiles.js';
-import type { Verdict } from '../src/finding.js';
+import { OBJECTS, OBJECT_KEYS, OBJECT_OIDS, type ObjectKey } from '../src/poll/oid-map.js';
+import { scaleFleet, type Behaviour } from '../tools/simulator/fleet.js';
+import { unitVarbinds, type SimVarbind } from '../tools/simulator/profiles.js';
+import type { Verdict } from '../src/audit/finding.js';
 
 /** The instance OIDs fetched per unit, in oid-map order (no leading dot). One source: oid-map.ts. */
 export const FETCHED_OIDS = OBJECT_OIDS;

@@ -5,7 +5,7 @@
 // On stderr: `127.1.0.1: Message cannot be decoded!` for an answer it cannot parse (any SNMPv2
 // exception such as noSuchObject makes the whole answer undecodable).
 
-import { OBJECTS, OBJECT_KEYS } from '../src/oid-map.js';
+import { OBJECTS, OBJECT_KEYS } from '../src/poll/oid-map.js';
 import type { HostValues, ToolValue } from './compare.js';
 import { FETCHED_OIDS } from './ground-truth.js';
 

@@ -2,7 +2,7 @@
 // name, mapped to OIDs here) for the exact object check, and the CSV report's verdicts.
 
 import { parse as parseCsv } from 'csv-parse/sync';
-import { OBJECTS, type ObjectKey } from '../src/oid-map.js';
+import { OBJECTS, type ObjectKey } from '../src/poll/oid-map.js';
 import type { HostValues, ToolValue } from './compare.js';
 
 interface JsonRaw {

@@ -48,7 +48,7 @@ const STOP_GRACE_MS = 20_000;
 const SIMULATOR_NODE_FLAGS = ['--min-semi-space-size=64', '--max-semi-space-size=256'];
 
 export async function startSimulator(o: SimulatorOptions): Promise<RunningSimulator> {
-  const main = join(o.root, 'dist', 'src', 'simulator', 'main.js');
+  const main = join(o.root, 'dist', 'tools', 'simulator', 'main.js');
   const args = ['--scale', String(o.units), '--port', String(o.port), '--latency', String(o.latencyMs)];
   if (o.silent > 0) args.push('--silent', String(o.silent));
   if (o.closed > 0) args.push('--closed', String(o.closed));

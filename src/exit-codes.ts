@@ -1,4 +1,4 @@
-import type { Verdict } from './finding.js';
+import type { Verdict } from './audit/finding.js';
 
 // Documented in the README ("Exit codes"). 1 is left to Node for crashes so that an
 // unexpected failure can never be mistaken for "at-risk units found".

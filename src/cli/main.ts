@@ -1,14 +1,14 @@
 import yargs from 'yargs';
-import { ConfigError } from '../config.js';
-import { CredentialError } from '../credentials.js';
+import { ConfigError } from '../credentials/config-file.js';
+import { CredentialError } from '../credentials/resolve.js';
 import { EXIT } from '../exit-codes.js';
-import type { PollDeps } from '../poll.js';
+import type { PollDeps } from '../poll/poll-unit.js';
 import { forTerminal } from '../report/sanitize.js';
-import { advisoriesOptions, runAdvisories } from './advisories-command.js';
-import { checkOptions, runCheck } from './check-command.js';
+import { advisoriesOptions, runAdvisories } from './commands/advisories.js';
+import { checkOptions, runCheck } from './commands/check.js';
 import { processIo, UsageError, type Io } from './io.js';
 import { scanOptions, validate } from './options.js';
-import { runScan, toolVersion } from './scan-command.js';
+import { runScan, toolVersion } from './commands/scan.js';
 
 const EPILOG = `Exit codes: 0 all clear; 3 at-risk units found; 4 some targets could not be assessed;
 2 bad invocation or input; 1 internal error.

@@ -1,7 +1,7 @@
 import type { Argv } from 'yargs';
-import { parseFailOn, type FailOnRule } from '../baseline.js';
-import { DEFAULT_CONCURRENCY } from '../fd-limit.js';
-import { SCAN_DEFAULTS } from '../scan.js';
+import { parseFailOn, type FailOnRule } from '../changes/baseline.js';
+import { DEFAULT_CONCURRENCY } from '../scan/fd-limit.js';
+import { SCAN_DEFAULTS } from '../scan/scan.js';
 import { FORMAT_NAMES, formatForExtension, type FormatName } from '../report/formats.js';
 import { UsageError } from './io.js';
 

@@ -1,5 +1,5 @@
-import { loadConfig, systemSecretReader, type Config } from '../config.js';
-import { cliCommunity, planCredentials, type CredentialPlan, type CredentialRequest } from '../credentials.js';
+import { loadConfig, systemSecretReader, type Config } from '../credentials/config-file.js';
+import { cliCommunity, planCredentials, type CredentialPlan, type CredentialRequest } from '../credentials/resolve.js';
 import { desAvailable, ensureDes, legacyProviderRelaunch } from '../snmp/v3.js';
 import type { Io } from './io.js';
 import { UsageError } from './io.js';

@@ -2,8 +2,8 @@
 // report writes the same values under the same names (grouped by `group`); the doc
 // docs/report-columns.md lists them, and a test checks it stays in step.
 
-import type { AuditResult } from '../audit-result.js';
-import { formatChange } from '../baseline.js';
+import type { AuditResult } from '../audit/audit-result.js';
+import { formatChange } from '../changes/baseline.js';
 
 /** A cell as a column gives it: blank cells are `undefined`. */
 export type Cell = string | number | undefined;

@@ -3,7 +3,7 @@
 // through forCsvCell; numbers and enum words the tool produces are written as they are.
 
 import { stringify } from 'csv-stringify/sync';
-import type { AuditResult } from '../audit-result.js';
+import type { AuditResult } from '../audit/audit-result.js';
 import { COLUMNS, COLUMN_NAMES, type Cell } from './columns.js';
 import { forCsvCell } from './sanitize.js';
 

@@ -1,6 +1,6 @@
-import type { Advisory } from '../advisory.js';
-import type { AuditResult } from '../audit-result.js';
-import { comparisonJson, formatChangeSummary, type Comparison } from '../baseline.js';
+import type { Advisory } from '../audit/advisory.js';
+import type { AuditResult } from '../audit/audit-result.js';
+import { comparisonJson, formatChangeSummary, type Comparison } from '../changes/baseline.js';
 import { forTerminal } from './sanitize.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';

@@ -4,8 +4,8 @@
 // colours apart. Only presentation attributes are used (no style="" attributes), which the
 // report's Content-Security-Policy would block.
 
-import type { AuditResult } from '../audit-result.js';
-import { VERDICTS, type Verdict } from '../finding.js';
+import type { AuditResult } from '../audit/audit-result.js';
+import { VERDICTS, type Verdict } from '../audit/finding.js';
 import { html } from './html-escape.js';
 import { escapeControls } from './sanitize.js';
 import { truncateToWidth } from './text-width.js';

@@ -5,10 +5,10 @@
 // text slipped through unescaped. All device, inventory and bulletin text goes through html().
 
 import { createHash } from 'node:crypto';
-import type { Advisory } from '../advisory.js';
-import type { AuditResult } from '../audit-result.js';
-import { VERDICTS, type Verdict } from '../finding.js';
-import { targetKey } from '../target.js';
+import type { Advisory } from '../audit/advisory.js';
+import type { AuditResult } from '../audit/audit-result.js';
+import { VERDICTS, type Verdict } from '../audit/finding.js';
+import { targetKey } from '../targets/target.js';
 import { formatAmps } from './columns.js';
 import { countBySite, NO_SITE, renderSiteChart, VERDICT_COLORS, VERDICT_MEANING, type SiteCounts } from './html-chart.js';
 import { html } from './html-escape.js';

@@ -2,9 +2,9 @@
 // the raw values each unit answered. Keys always appear, in a fixed order; a value the unit did
 // not give is null. AuditResult holds no credentials, and nothing here adds any.
 
-import type { AuditResult } from '../audit-result.js';
-import { OBJECT_KEYS, type ObjectKey } from '../oid-map.js';
-import type { RawValue, Reading, WalkedRows } from '../reading.js';
+import type { AuditResult } from '../audit/audit-result.js';
+import { OBJECT_KEYS, type ObjectKey } from '../poll/oid-map.js';
+import type { RawValue, Reading, WalkedRows } from '../poll/reading.js';
 import { COLUMNS, type Column, type ColumnGroup, type ColumnNameIn } from './columns.js';
 import { forJsonText } from './sanitize.js';
 import { summarize, type Summary } from './summary.js';

@@ -4,7 +4,7 @@
 // shape only, and a line can be written the moment its unit is known (memory stays flat on a
 // large fleet). Counts are `jq -s 'group_by(.verdict)'` away.
 
-import type { AuditResult } from '../audit-result.js';
+import type { AuditResult } from '../audit/audit-result.js';
 import { jsonUnit } from './json.js';
 import { forJsonText } from './sanitize.js';
 

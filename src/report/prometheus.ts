@@ -17,9 +17,9 @@
 // - Device text goes through escapeControls before the exposition escaping: it keeps label
 //   values valid UTF-8 (no lone surrogates) and free of bidi tricks in dashboards.
 
-import type { AuditResult } from '../audit-result.js';
-import { VERDICTS, type YesNoUnknown } from '../finding.js';
-import { targetKey } from '../target.js';
+import type { AuditResult } from '../audit/audit-result.js';
+import { VERDICTS, type YesNoUnknown } from '../audit/finding.js';
+import { targetKey } from '../targets/target.js';
 import { formatAmps } from './columns.js';
 import { escapeControls } from './sanitize.js';
 import { summarize } from './summary.js';

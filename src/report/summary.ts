@@ -1,5 +1,5 @@
-import type { AuditResult } from '../audit-result.js';
-import { VERDICTS, type Verdict } from '../finding.js';
+import type { AuditResult } from '../audit/audit-result.js';
+import { VERDICTS, type Verdict } from '../audit/finding.js';
 
 /** How many units got each verdict. `byVerdict` has every verdict, worst first, zeros included. */
 export interface Summary {

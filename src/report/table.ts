@@ -5,9 +5,9 @@
 // when the caller says so.
 
 import pc from 'picocolors';
-import type { AuditResult } from '../audit-result.js';
-import { verdictRank, type Verdict } from '../finding.js';
-import { targetKey } from '../target.js';
+import type { AuditResult } from '../audit/audit-result.js';
+import { verdictRank, type Verdict } from '../audit/finding.js';
+import { targetKey } from '../targets/target.js';
 import { formatAmps } from './columns.js';
 import { forTerminal } from './sanitize.js';
 import { formatSummary, summarize } from './summary.js';

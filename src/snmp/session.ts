@@ -1,6 +1,6 @@
 import { createRequire } from 'node:module';
 import type * as NetSnmp from 'net-snmp';
-import { secretsOf, type Credentials } from '../target.js';
+import { secretsOf, type Credentials } from '../targets/target.js';
 import { connectedDgram, type ConnectedSocket, type DgramModule, type SocketPool } from './connected-dgram.js';
 import { SnmpRequestError } from './errors.js';
 import { translateV3Error, v3SessionArgs } from './v3.js';

@@ -1,7 +1,7 @@
 import { createCipheriv } from 'node:crypto';
 import { createRequire } from 'node:module';
 import type * as NetSnmp from 'net-snmp';
-import type { Credentials, V3AuthProtocol, V3Credentials, V3PrivProtocol } from '../target.js';
+import type { Credentials, V3AuthProtocol, V3Credentials, V3PrivProtocol } from '../targets/target.js';
 import { SnmpRequestError } from './errors.js';
 
 // Required, not imported: see session.ts.
@@ -81,7 +81,7 @@ export function v3SessionArgs(o: V3Endpoint, c: V3Credentials): V3SessionArgs {
 
 // net-snmp turns each usmStats Report into a ResponseInvalidError whose message is its
 // UsmStats name (index.js, `userSecurityModelError`). The first four are pinned end to end
-// by test/snmpv3.test.ts, against the simulator's reports.
+// by test/snmp/snmpv3.test.ts, against the simulator's reports.
 const USM_REPORTS: ReadonlyArray<readonly [netSnmpName: string, reason: string]> = [
   ['Unknown User Name', 'SNMPv3: unknown user name'],
   ['Wrong Digest (incorrect password, community or key)', 'SNMPv3: authentication failed or wrong key'],

@@ -6,9 +6,9 @@
 // OIDs), so tests can also prove what the client sent. Deterministic for a given seed.
 
 import dgram from 'node:dgram';
-import { OBJECTS, type ObjectKey } from '../../src/oid-map.js';
-import { unitVarbinds, type AtsDescription, type CardFirmware, type UnitDescription } from '../../src/simulator/profiles.js';
-import type { Verdict } from '../../src/finding.js';
+import { OBJECTS, type ObjectKey } from '../../src/poll/oid-map.js';
+import { unitVarbinds, type AtsDescription, type CardFirmware, type UnitDescription } from '../../tools/simulator/profiles.js';
+import type { Verdict } from '../../src/audit/finding.js';
 import {
   compareOids,
   decodeRequest,

@@ -1,0 +1,19 @@
+import type { UnitChange } from '../changes/baseline.js';
+import type { Identity } from './device.js';
+import type { Finding } from './finding.js';
+import type { Reading, WalkedRows } from '../poll/reading.js';
+import type { Target } from '../targets/target.js';
+
+/** One line of the report: the target as given, what it said, and the verdict. No credentials. */
+export interface AuditResult {
+  readonly target: Target;
+  readonly finding: Finding;
+  /** Present when the unit answered SNMP. */
+  readonly identity?: Identity;
+  /** The values read, for the JSON report. */
+  readonly raw?: { readonly reading: Reading; readonly walked: WalkedRows };
+  /** SNMP requests sent to this unit. */
+  readonly requests: number;
+  /** With --baseline: how the unit changed since that report. */
+  readonly change?: UnitChange;
+}

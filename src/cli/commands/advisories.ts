@@ -1,0 +1,143 @@
+import type { Argv } from 'yargs';
+import { AdvisoryError, loadAdvisoryFile, loadBundledAdvisories, type Advisory } from '../../audit/advisory.js';
+import { EXIT } from '../../exit-codes.js';
+import { forJsonText, forTerminal } from '../../report/sanitize.js';
+import { UsageError, type Io } from '../io.js';
+
+// `ats-audit advisories [--advisory FILE..]`: the bulletins the tool judges against, bundled
+// and added, so an operator can see which models and packages are covered before trusting a
+// verdict. Added files are validated exactly as `scan --advisory` and `check --advisory` do.
+
+/** A bulletin and where it came from. */
+export interface LoadedAdvisory {
+  readonly advisory: Advisory;
+  /** `bundled`, or the file given with --advisory. */
+  readonly origin: 'bundled' | { readonly file: string };
+}
+
+/**
+ * The bundled bulletins, then each --advisory file in order. Throws UsageError naming the
+ * file and every problem (from parseAdvisory), or the id given twice.
+ */
+export function loadAdvisorySet(files: readonly string[]): LoadedAdvisory[] {
+  const all: LoadedAdvisory[] = loadBundledAdvisories().map((advisory) => ({ advisory, origin: 'bundled' as const }));
+  for (const file of files) {
+    try {
+      all.push({ advisory: loadAdvisoryFile(file), origin: { file } });
+    } catch (e) {
+      if (e instanceof AdvisoryError) throw new UsageError(e.message);
+      throw e;
+    }
+  }
+  const seen = new Map<string, LoadedAdvisory>();
+  for (const a of all) {
+    const first = seen.get(a.advisory.id);
+    if (first) {
+      throw new UsageError(`advisory ${a.advisory.id} is given twice (${originText(first.origin)} and ${originText(a.origin)})`);
+    }
+    seen.set(a.advisory.id, a);
+  }
+  return all;
+}
+
+function originText(origin: LoadedAdvisory['origin']): string {
+  return origin === 'bundled' ? 'bundled with ats-audit' : origin.file;
+}
+
+export interface AdvisoriesArgs {
+  readonly advisory: readonly string[];
+  readonly json: boolean;
+}
+
+export function advisoriesOptions<T>(y: Argv<T>) {
+  return y
+    .option('advisory', {
+      describe: 'Also list (and validate) this bulletin file (JSON, same shape as advisories/*.json)',
+      type: 'string',
+      array: true,
+      default: [] as string[],
+      requiresArg: true,
+    })
+    .option('json', { describe: 'Print the bulletins as JSON', type: 'boolean', default: false });
+}
+
+/** One bulletin as the JSON listing shows it. */
+export interface AdvisoryListing {
+  readonly id: string;
+  readonly title: string;
+  readonly source: string;
+  /** "bundled" or the file it was read from. */
+  readonly origin: string;
+  readonly hazard: string;
+  readonly models: readonly string[];
+  readonly packages: readonly string[];
+  readonly procedures: Readonly<Record<string, string>>;
+  readonly lookalikes: ReadonlyArray<{ readonly pattern: string; readonly note: string }>;
+}
+
+export function advisoryListing(a: LoadedAdvisory): AdvisoryListing {
+  const { advisory } = a;
+  return {
+    id: advisory.id,
+    title: advisory.title,
+    source: advisory.source,
+    origin: a.origin === 'bundled' ? 'bundled' : a.origin.file,
+    hazard: advisory.hazard,
+    models: [...advisory.models],
+    packages: [...advisory.packages],
+    procedures: { ...advisory.procedures },
+    lookalikes: advisory.lookalikes.map((l) => ({ pattern: l.pattern.source, note: l.note })),
+  };
+}
+
+/** Longest piece of bulletin text shown on one line (a bulletin is data a user may have written). */
+const TEXT_MAX = 400;
+
+/** The listing for people; every piece of bulletin text goes through forTerminal. */
+export function renderAdvisories(list: readonly LoadedAdvisory[]): string {
+  const t = (s: string) => forTerminal(s, TEXT_MAX);
+  const lines: string[] = [];
+  for (const item of list) {
+    const a = advisoryListing(item);
+    lines.push(
+      `${t(a.id)}  ${t(a.title)}`,
+      `  from:       ${item.origin === 'bundled' ? 'bundled with ats-audit' : t(a.origin)}`,
+      `  source:     ${t(a.source)}`,
+      `  hazard:     ${t(a.hazard)}`,
+      `  models:     ${a.models.map(t).join(', ')} (exact: suffixes matter)`,
+      `  packages:   ${a.packages.map(t).join(', ')}`,
+    );
+    for (const [id, text] of Object.entries(a.procedures)) lines.push(`  procedure ${t(id)}: ${t(text)}`);
+    for (const l of a.lookalikes) lines.push(`  not listed: /${t(l.pattern)}/: ${t(l.note)}`);
+    lines.push('');
+  }
+  const n = list.length;
+  lines.push(`${n} ${n === 1 ? 'bulletin' : 'bulletins'}: ${list.map((x) => t(x.advisory.id)).join(', ')}`);
+  return `${lines.join('\n')}\n`;
+}
+
+function validateArgs(a: Record<string, unknown>): AdvisoriesArgs {
+  const files = Array.isArray(a.advisory) ? a.advisory.map(String) : a.advisory === undefined ? [] : [String(a.advisory)];
+  if (files.some((f) => f.trim() === '')) throw new UsageError('--advisory: expected a file name');
+  return { advisory: files, json: a.json === true };
+}
+
+/** Lists the bulletins; returns the exit code (0, or 2 for an invalid or unreadable --advisory file). */
+export async function runAdvisories(raw: Record<string, unknown>, io: Io): Promise<number> {
+  let list: LoadedAdvisory[];
+  let args: AdvisoriesArgs;
+  try {
+    args = validateArgs(raw);
+    list = loadAdvisorySet(args.advisory);
+  } catch (e) {
+    if (!(e instanceof UsageError)) throw e;
+    io.stderr.write(`ats-audit: ${forTerminal(e.message, TEXT_MAX)}\n`);
+    return EXIT.usage;
+  }
+  if (args.json) {
+    io.stdout.write(`${forJsonText(JSON.stringify({ advisories: list.map(advisoryListing) }, null, 2))}\n`);
+  } else {
+    io.stdout.write(renderAdvisories(list));
+  }
+  return EXIT.clear;
+}

@@ -1,0 +1,270 @@
+import { readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../atomic-write.js';
+import type { Advisory } from '../../audit/advisory.js';
+import type { AuditResult } from '../../audit/audit-result.js';
+import type { Verdict } from '../../audit/finding.js';
+import { EXIT, exitCodeFor } from '../../exit-codes.js';
+import { packageRoot } from '../../package-root.js';
+import type { PollDeps } from '../../poll/poll-unit.js';
+import { reportFormat, type FormatName, type RenderContext, type ReportFormat } from '../../report/formats.js';
+import { forTerminal } from '../../report/sanitize.js';
+import { compareForTable, shouldUseColor } from '../../report/table.js';
+import type { Progress } from '../progress.js';
+import { capConcurrency, defaultConcurrency } from '../../scan/fd-limit.js';
+import { invalidTargetResult, scan, SCAN_DEFAULTS } from '../../scan/scan.js';
+import { redact } from '../../snmp/session.js';
+import { buildTargets, type TargetList } from '../../targets/list.js';
+import { targetKey, type AuditTarget, type Target } from '../../targets/target.js';
+import { BaselineError, changeOf, compareWithBaseline, failOn, formatChangeSummary, readBaselineFile, type Baseline, type Comparison } from '../../changes/baseline.js';
+import { loadAdvisorySet } from './advisories.js';
+import { UsageError, type Io } from '../io.js';
+import { resolveFormat, type ScanArgs } from '../options.js';
+import type { CredentialPlan } from '../../credentials/resolve.js';
+import { loadRunConfig, planRunCredentials } from '../run-credentials.js';
+
+// The scan command from parsed options to exit code: read inputs, audit, report. Each phase
+// is a function of its own; runScan only strings them together.
+
+export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<number> {
+  const run = await prepareRun(args, io);
+  if (args.listTargets) {
+    listTargets(run.built.targets, io);
+    return run.invalidCount === 0 ? EXIT.clear : EXIT.usage;
+  }
+  const out = reportOutput(run, args, io);
+  const audited = await auditAll(run, out, args, io, deps);
+  const comparison = run.baseline ? compareWithBaseline(run.baseline, audited.results) : undefined;
+  writeReport(run, out, audited.results, comparison, args, io);
+  return exitCode(run, audited, comparison, args);
+}
+
+/** Everything read and resolved before the first packet. */
+interface PreparedRun {
+  readonly advisories: readonly Advisory[];
+  readonly format: FormatName;
+  readonly baseline: Baseline | undefined;
+  readonly built: TargetList;
+  readonly plan: CredentialPlan;
+  /** Targets that cannot be audited as given (bad lines, unusable credentials). */
+  readonly invalidCount: number;
+  /** The secrets known for this run: redacted from everything said. */
+  readonly secrets: () => string[];
+  /** One line on stderr, secrets redacted and made safe for a terminal. */
+  readonly say: (line: string) => void;
+}
+
+async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
+  const config = loadRunConfig(args, io);
+  const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
+  const format = resolveFormat(args, io.stdout.isTTY === true);
+  const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
+
+  const inventories: Array<{ file: string; text: string }> = [];
+  for (const file of args.inventory) {
+    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
+  }
+  const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
+  // Every profile the inventory names is resolved (and its secrets known) before any packet.
+  const plan = planRunCredentials(args, io, config, built.sources);
+  // "public" is the well-known default, not a secret: redacting it would only garble text.
+  const secrets = () => plan.secrets.filter((x) => x !== 'public');
+  const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, ...secrets()), 400)}\n`);
+  for (const e of built.errors) say(e.message);
+  for (const p of plan.problems) say(p.message);
+  if (!args.quiet) {
+    for (const n of [...built.notes.map((n) => n.message), ...plan.notes, ...(baseline?.notes ?? [])]) say(`note: ${n}`);
+  }
+  const invalidCount = built.errors.length + plan.problems.length;
+  if (invalidCount > 0 && args.strict) {
+    throw new UsageError(`${invalidCount} invalid target(s) and --strict given: nothing scanned`);
+  }
+  if (built.count === 0 && built.errors.length === 0) {
+    throw new UsageError('no targets: give hosts, CIDR blocks or ranges as arguments, or --inventory FILE (see --help)');
+  }
+  return { advisories, format, baseline, built, plan, invalidCount, secrets, say };
+}
+
+/** Where and how the report goes. */
+interface ReportOutput {
+  readonly renderer: ReportFormat;
+  readonly ctx: RenderContext;
+  /** A streaming format on stdout: each unit is written the moment it is known. */
+  readonly stream: ((r: AuditResult, ctx: RenderContext) => string) | undefined;
+  /** The result as reported: with its change since the baseline, when there is one. */
+  readonly withChange: (r: AuditResult) => AuditResult;
+}
+
+function reportOutput(run: PreparedRun, args: ScanArgs, io: Io): ReportOutput {
+  const renderer = reportFormat(run.format);
+  const ctx: RenderContext = {
+    advisories: run.advisories,
+    version: toolVersion(),
+    generatedAt: new Date(),
+    color: !args.output && shouldUseColor(io.stdout, io.env),
+    width: io.stdout.columns,
+    excel: args.excel,
+  };
+  const { baseline } = run;
+  const withChange = (r: AuditResult): AuditResult => (baseline ? { ...r, change: changeOf(baseline.units.get(targetKey(r.target)), r) } : r);
+  const stream = renderer.line !== undefined && args.output === undefined ? renderer.line : undefined;
+  return { renderer, ctx, stream, withChange };
+}
+
+interface Audited {
+  /** Every target's result (a streaming scan without a baseline keeps only the invalid ones). */
+  readonly results: AuditResult[];
+  /** Verdicts seen, for the exit code: a streaming scan keeps no results. */
+  readonly verdicts: ReadonlySet<Verdict>;
+  readonly interrupted: boolean;
+}
+
+/** Audits every target: invalid ones get their row without a packet, the rest are scanned. */
+async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io: Io, deps?: PollDeps): Promise<Audited> {
+  const { built, plan, say, secrets } = run;
+  const refused: AuditResult[] = [];
+  const audits = (function* (): Iterable<AuditTarget> {
+    for (const t of built.targets) {
+      const r = plan.credentialsFor({ origin: t.target.origin, profile: t.profile, community: t.community });
+      if (r.ok) yield { target: t.target, credentials: r.credentials };
+      else refused.push(invalidTargetResult(t.target, redact(r.error, ...secrets())));
+    }
+  })();
+  // A bad target line is still a target the user gave: it gets a row. File-level problems
+  // (a CSV header without "host") name no target and are reported on stderr only.
+  const results: AuditResult[] = built.errors
+    .filter((e) => e.target.host !== '')
+    .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets())}`));
+  const verdicts = new Set<Verdict>();
+  const done = (r: AuditResult) => {
+    verdicts.add(r.finding.verdict);
+    if (out.stream) io.stdout.write(out.stream(out.withChange(r), out.ctx));
+  };
+  results.forEach(done);
+
+  const concurrency = args.concurrency === undefined ? { value: defaultConcurrency() } : capConcurrency(args.concurrency);
+  if (concurrency.note && !args.quiet) say(`note: ${concurrency.note}`);
+  const interrupt = new AbortController();
+  const unsubscribe = io.onInterrupt?.((signal) => {
+    say(`${signal}: stopping; units in flight get ${SCAN_DEFAULTS.graceMs} ms, then the report is written with the rest marked "scan interrupted" (again to stop at once)`);
+    interrupt.abort();
+  });
+  if (args.verbose) {
+    say(
+      `scanning ${built.count} target(s): concurrency ${concurrency.value}, timeout ${args.timeout} ms, retries ${args.retries}` +
+        `${args.rate === undefined ? '' : `, rate ${args.rate}/s`}; default credentials: ${plan.defaultSource}; ` +
+        `bulletins: ${run.advisories.map((a) => a.id).join(', ')}; format ${run.format}${args.output ? ` to ${args.output}` : ''}`,
+    );
+  }
+  const log = args.verbose
+    ? (r: AuditResult) => say(`${targetKey(r.target)}: ${r.finding.verdict} after ${r.requests} SNMP request(s): ${r.finding.reason}`)
+    : undefined;
+  // cli-progress is loaded only when there is a person at a terminal to draw for.
+  const progress: Progress =
+    args.quiet || args.verbose || out.stream !== undefined || io.stderr.isTTY !== true
+      ? NO_PROGRESS
+      : (await import('../progress.js')).startProgress(built.count, io.stderr, { quiet: false });
+  try {
+    const polled = await scan(
+      audits,
+      {
+        concurrency: concurrency.value,
+        timeoutMs: args.timeout,
+        retries: args.retries,
+        advisories: run.advisories,
+        signal: interrupt.signal,
+        // Raw readings only for a format that shows them (JSON, ndjson).
+        keepRaw: out.renderer.showsRaw,
+        ...(args.rate === undefined ? {} : { rate: args.rate }),
+        // A streaming format keeps nothing but what the exit code needs (a baseline
+        // comparison needs every unit, to find the ones gone).
+        collect: out.stream === undefined || run.baseline !== undefined,
+        onResult: (r) => {
+          progress.onResult(r);
+          log?.(r);
+          done(r);
+        },
+      },
+      deps,
+    );
+    results.push(...polled);
+  } finally {
+    progress.stop();
+    unsubscribe?.();
+  }
+  refused.forEach(done);
+  results.push(...refused);
+  return { results, verdicts, interrupted: interrupt.signal.aborted };
+}
+
+/** The report at the end (streaming formats were written as they went), and the changes line. */
+function writeReport(
+  run: PreparedRun,
+  out: ReportOutput,
+  results: readonly AuditResult[],
+  comparison: Comparison | undefined,
+  args: ScanArgs,
+  io: Io,
+): void {
+  if (!out.stream) {
+    // Every format lists units in the same order: worst verdict first, then site and host.
+    const sorted = results.map(out.withChange).sort(compareForTable);
+    const rendered = out.renderer.render(sorted, { ...out.ctx, baseline: comparison });
+    const report = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+    if (args.output) {
+      writeFileAtomic(args.output, report);
+      if (!args.quiet) io.stderr.write(`ats-audit: wrote ${results.length} unit(s) to ${args.output} (${run.format})\n`);
+    } else {
+      io.stdout.write(report);
+    }
+  }
+  // Formats without a place for it (CSV, ndjson, Prometheus, HTML) get the changes line on stderr.
+  if (comparison && run.format !== 'table' && run.format !== 'json' && !args.quiet) run.say(`changes ${formatChangeSummary(comparison)}`);
+}
+
+function exitCode(run: PreparedRun, audited: Audited, comparison: Comparison | undefined, args: ScanArgs): number {
+  if (audited.interrupted) return EXIT.interrupted;
+  const invalid = run.invalidCount > 0;
+  if (comparison && args.failOn) {
+    const outcome = failOn(comparison, args.failOn);
+    for (const m of outcome.matched) run.say(`--fail-on ${m.rule}: ${m.units.slice(0, 10).join(', ')}${m.units.length > 10 ? ', ...' : ''}`);
+    return outcome.fail ? outcome.exitCode : invalid ? EXIT.usage : EXIT.clear;
+  }
+  const code = exitCodeFor(audited.verdicts);
+  return code === EXIT.atRisk || !invalid ? code : EXIT.usage;
+}
+
+const NO_PROGRESS: Progress = { onResult: () => undefined, stop: () => undefined };
+
+/** --list-targets: what would be scanned, one per line, without sending anything. */
+function listTargets(targets: Iterable<{ target: Target; profile?: string }>, io: Io): void {
+  let n = 0;
+  for (const { target: t, profile } of targets) {
+    const label = [t.name, t.site, profile && `profile ${profile}`].filter(Boolean).join(', ');
+    io.stdout.write(`${forTerminal(targetKey(t), 200)}${label ? `  (${forTerminal(label, 200)})` : ''}  from ${forTerminal(t.origin, 200)}\n`);
+    n++;
+  }
+  io.stderr.write(`ats-audit: ${n} target(s); nothing sent (--list-targets)\n`);
+}
+
+function readBaseline(file: string): Baseline {
+  try {
+    return readBaselineFile(file);
+  } catch (e) {
+    if (e instanceof BaselineError) throw new UsageError(e.message);
+    throw e;
+  }
+}
+
+function readInput(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  }
+}
+
+let version: string | undefined;
+export function toolVersion(): string {
+  version ??= (JSON.parse(readFileSync(`${packageRoot()}/package.json`, 'utf8')) as { version: string }).version;
+  return version;
+}

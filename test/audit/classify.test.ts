@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import { classify } from '../../src/audit/classify.js';
+import type { RawValue, Reading } from '../../src/poll/reading.js';
+
+const s = (value: string): RawValue => ({ type: 'string', value });
+const i = (value: number): RawValue => ({ type: 'integer', value });
+const oid = (value: string): RawValue => ({ type: 'oid', value });
+
+const AP7724_DESCR =
+  'APC Web/SNMP Management Card (MB:v3.9.2 PF:v3.7.4 PN:apc_hw02_aos_374.bin AF1:v3.7.1 AN1:apc_hw02_g2ats_371.bin MN:AP7724 HR:R01 SN: 5A1516T15268 MD:04/18/2015)';
+
+/** A 2U AP7724 as the NUT dump shows it: preferred B, on B, 7.7 A on bank total. */
+const ap7724: Reading = {
+  sysDescr: s(AP7724_DESCR),
+  sysObjectID: oid('1.3.6.1.4.1.318.1.3.11'),
+  sysName: s('m-ups-04'),
+  sysLocation: s('DC1 row 12'),
+  atsIdentHardwareRev: s('R01'),
+  atsIdentFirmwareRev: s('3.0.5'),
+  atsIdentModelNumber: s('AP7724'),
+  atsIdentSerialNumber: s('5A1516T15268'),
+  cardAosVersion: s('v3.7.4'),
+  cardAppVersion: s('v3.7.1'),
+  atsConfigPreferredSource: i(2),
+  atsStatusCommStatus: i(2),
+  atsStatusSelectedSource: i(2),
+  atsStatusRedundancyState: i(2),
+  atsStatusSourceAStatus: i(2),
+  atsStatusSourceBStatus: i(2),
+  atsInputVoltageA: i(221),
+  atsInputVoltageB: i(221),
+  atsOutputCurrent: i(-1),
+  atsOutputBankCurrent: i(77),
+};
+
+describe('classify', () => {
+  it('reads a full 2U AP7724: identity, firmware, sources, bank current', () => {
+    const d = classify(ap7724);
+    expect(d.kind).toBe('ats');
+    if (d.kind !== 'ats') return;
+    expect(d.identity).toMatchObject({
+      model: 'AP7724',
+      modelFrom: 'atsIdentModelNumber',
+      serial: '5A1516T15268',
+      hardwareRev: 'R01',
+      controllerFirmware: '3.0.5',
+      aosVersion: 'v3.7.4',
+      aosFile: 'apc_hw02_aos_374.bin',
+      appVersion: 'v3.7.1',
+      appFile: 'apc_hw02_g2ats_371.bin',
+      sysName: 'm-ups-04',
+    });
+    expect(d.state).toEqual({
+      commStatus: 'established',
+      preferredSource: 'B',
+      selectedSource: 'B',
+      sourceStatus: { A: 'ok', B: 'ok' },
+      redundancy: 'full',
+      inputVoltage: { A: 221, B: 221 },
+      outputAmps: 7.7,
+      outputAmpsFrom: 'atsOutputBankCurrent',
+      anomalies: [],
+    });
+  });
+
+  it('prefers the 1U phase current when supported', () => {
+    const d = classify({ ...ap7724, atsOutputCurrent: i(42), atsOutputBankCurrent: undefined });
+    expect(d.kind === 'ats' && d.state).toMatchObject({ outputAmps: 4.2, outputAmpsFrom: 'atsOutputCurrent' });
+  });
+
+  it('treats -1 everywhere as "load not reported"', () => {
+    const d = classify({ ...ap7724, atsOutputCurrent: i(-1), atsOutputBankCurrent: i(-1), atsInputVoltageB: i(-1) });
+    expect(d.kind === 'ats' && d.state.outputAmps).toBeUndefined();
+    expect(d.kind === 'ats' && d.state.inputVoltage).toEqual({ A: 221 });
+  });
+
+  it('falls back to sysDescr for model and firmware when the ATS identity and card objects are missing', () => {
+    const { atsIdentModelNumber, atsIdentSerialNumber, cardAosVersion, cardAppVersion, ...rest } = ap7724;
+    const d = classify(rest);
+    expect(d.kind).toBe('ats');
+    expect(d.identity).toMatchObject({ model: 'AP7724', modelFrom: 'sysDescr', serial: '5A1516T15268', aosVersion: 'v3.7.4', appVersion: 'v3.7.1' });
+  });
+
+  it('uses walked rows when the known instances were missing', () => {
+    const { atsInputVoltageA, atsInputVoltageB, atsOutputCurrent, atsOutputBankCurrent, ...rest } = ap7724;
+    const d = classify(rest, {
+      atsInputVoltageA: [
+        { instance: '1.1', value: i(230) },
+        { instance: '2.1', value: i(0) },
+      ],
+      atsInputVoltageB: [
+        { instance: '1.1', value: i(230) },
+        { instance: '2.1', value: i(0) },
+      ],
+      atsOutputCurrent: [{ instance: '1.1', value: i(13) }],
+    });
+    expect(d.kind === 'ats' && d.state).toMatchObject({ inputVoltage: { A: 230, B: 0 }, outputAmps: 1.3 });
+  });
+
+  it('turns wrong types and out-of-range values into anomalies, not values', () => {
+    const d = classify({ ...ap7724, atsStatusSourceBStatus: i(7), atsConfigPreferredSource: s('sourceA'), atsInputVoltageA: i(99999) });
+    expect(d.kind).toBe('ats');
+    if (d.kind !== 'ats') return;
+    expect(d.state.sourceStatus.B).toBeUndefined();
+    expect(d.state.preferredSource).toBeUndefined();
+    expect(d.state.inputVoltage.A).toBeUndefined();
+    expect(d.state.anomalies).toEqual([
+      'atsConfigPreferredSource sent a string where an integer belongs',
+      'atsStatusSourceBStatus = 7 is not a defined value',
+      'atsInputVoltage = 99999 is out of range',
+    ]);
+  });
+
+  it('notes when the card firmware object and sysDescr disagree', () => {
+    const d = classify({ ...ap7724, cardAosVersion: s('v2.6.4') });
+    expect(d.kind === 'ats' && d.state.anomalies).toContain('card firmware object says AOS v2.6.4 but sysDescr says v3.7.4');
+  });
+
+  it('recognises the AP44xx line by sysObjectID', () => {
+    const d = classify({
+      sysDescr: s('APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6 PN:apc_hw05_aos_646.bin AF1:v6.4.7 AN1:apc_hw05_ats4g_647.bin MN:AP4423 HR:R01 SN: <private> MD:06/09/2018)'),
+      sysObjectID: oid('1.3.6.1.4.1.318.1.3.32'),
+    });
+    expect(d.kind).toBe('ats');
+    expect(d.identity.model).toBe('AP4423');
+  });
+
+  it('says a rack PDU is not an ATS, and does not take the card model for the device', () => {
+    const d = classify({
+      sysDescr: s('APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.8.2 PN:apc_hw05_aos_682.bin AF1:v6.8.0 AN1:apc_hw05_rpdu2g_680.bin MN:AP7900B HR:B2 SN: ZA1732000177 MD:08/07/2017)'),
+      sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8'),
+    });
+    expect(d.kind).toBe('not-ats');
+    if (d.kind !== 'not-ats') return;
+    expect(d.why).toMatch(/not a Rack ATS .*looks like a rack PDU.*card\/model AP7900B/);
+    expect(d.identity.model).toBeUndefined();
+    expect(d.identity.aosVersion).toBe('v6.8.2');
+  });
+
+  it('says a UPS with an AP9631 card is not an ATS', () => {
+    const d = classify({
+      sysDescr: s('APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.8.8 PN:apc_hw05_aos_688.bin AF1:v6.8.8 AN1:apc_hw05_sumx_688.bin MN:AP9631 HR:08 SN: ZA1615015104 MD:04/16/2016)'),
+      sysObjectID: oid('1.3.6.1.4.1.318.1.3.27'),
+    });
+    expect(d.kind === 'not-ats' && d.why).toMatch(/looks like a UPS/);
+  });
+
+  it('says a non-APC device with nothing but sysDescr is not an ATS', () => {
+    const d = classify({ sysDescr: s('GALAXY 5000 30 kVA'), sysObjectID: oid('1.3.6.1.4.1.705.1') });
+    expect(d.kind === 'not-ats' && d.why).toMatch(/sysObjectID 1\.3\.6\.1\.4\.1\.705\.1.*GALAXY 5000/);
+    // Nothing at all identified it: neither an ATS nor not one.
+    expect(classify({}).kind).toBe('unidentified');
+  });
+});
+
+describe('classify: damaged device text', () => {
+  it('marks invalid UTF-8 and over-long strings in the reason of any kind of unit', () => {
+    const pdu = classify({
+      sysDescr: { type: 'string', value: 'APC \uFFFD\uFFFD card', invalidUtf8: true },
+      sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8'),
+      sysName: { type: 'string', value: 'x'.repeat(1024), truncated: true },
+    });
+    expect(pdu.kind === 'not-ats' && pdu.why).toMatch(/sysDescr is not valid UTF-8 \(shown with replacement characters\); sysName is over-long \(cut to its first 1024 characters\)/);
+    const ats = classify({ ...ap7724, sysLocation: { type: 'string', value: 'row \uFFFD', invalidUtf8: true } });
+    expect(ats.kind === 'ats' && ats.state.anomalies).toEqual(['sysLocation is not valid UTF-8 (shown with replacement characters)']);
+  });
+});

@@ -1,0 +1,128 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parse } from 'csv-parse/sync';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Io } from '../../src/cli/io.js';
+import { main } from '../../src/cli/main.js';
+import { demoFleet, type SimUnit } from '../../tools/simulator/fleet.js';
+import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
+import { captureIo } from '../helpers/capture-io.js';
+
+// Interrupted runs lose nothing: every target is still reported, unfinished ones marked, and a
+// report file is always either the old one or a complete new one.
+
+const PORT = 16183;
+const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
+let fleet: RunningFleet;
+let units: readonly SimUnit[];
+const hostPort = (u: SimUnit) => `${u.host}:${u.port}`;
+
+beforeAll(async () => {
+  fleet = await startFleet(demoFleet({ baseAddress: '127.0.56.1', port: PORT }));
+  units = fleet.units;
+});
+afterAll(async () => fleet?.stop());
+
+type Row = Record<string, string>;
+
+describe('an interrupted scan', () => {
+  it('stops, waits briefly for units in flight, and reports every target with the unfinished ones marked', async () => {
+    const silent = units.find((u) => u.behaviour === 'silent')!;
+    const live = units.filter((u) => u.behaviour === 'agent').slice(0, 3);
+    // Never polled: more targets than the concurrency lets start before the interrupt.
+    const later = ['127.0.57.1', '127.0.57.2'].map((h) => `${h}:${PORT}`);
+    let fire: ((signal: string) => void) | undefined;
+    const cap = captureIo();
+    const io: Io = { ...cap.io, onInterrupt: (f) => ((fire = f), () => undefined) };
+    const started = Date.now();
+    // One unit at a time: the live ones finish, the silent one holds the only slot, the rest wait.
+    const run = main([...live.map(hostPort), hostPort(silent), ...later, '--timeout', '5000', '--retries', '0', '-j', '1', '-f', 'csv'], io);
+    await new Promise((r) => setTimeout(r, 300));
+    fire?.('SIGINT');
+    const code = await run;
+    expect(Date.now() - started).toBeLessThan(3000);
+    expect(code).toBe(130);
+    const rows = parse(cap.stdout(), { columns: true }) as Row[];
+    expect(rows).toHaveLength(live.length + 1 + later.length);
+    for (const u of live) expect(rows.find((r) => r.host === u.host)?.verdict).toBe(u.expect.verdict);
+    expect(rows.find((r) => r.host === silent.host)).toMatchObject({ verdict: 'unknown', reason: 'scan interrupted while polling' });
+    expect(rows.filter((r) => r.host?.startsWith('127.0.57.')).map((r) => r.reason)).toEqual([
+      'scan interrupted before this unit was polled',
+      'scan interrupted before this unit was polled',
+    ]);
+    expect(cap.stderr()).toMatch(/SIGINT: stopping/);
+  });
+});
+
+describe.skipIf(!existsSync(bin))('the process under signals', () => {
+  const silent = () => units.filter((u) => u.behaviour === 'silent' || u.behaviour === 'wrong-community');
+
+  function start(args: string[]) {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const exit = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, exit, stderr: () => stderr };
+  }
+
+  it('SIGTERM writes the complete report to --output and exits 130', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ats-audit-sig-'));
+    const out = join(dir, 'report.json');
+    const p = start([...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out]);
+    await new Promise((r) => setTimeout(r, 1200));
+    p.child.kill('SIGTERM');
+    expect(await p.exit).toBe(130);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { units: Array<{ reason: string }> };
+    expect(report.units).toHaveLength(units.length);
+    expect(report.units.filter((u) => u.reason === 'scan interrupted while polling')).toHaveLength(silent().length);
+    expect(readdirSync(dir)).toEqual(['report.json']);
+  });
+
+  it('a second signal stops at once and leaves the old report untouched', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ats-audit-sig-'));
+    const out = join(dir, 'report.json');
+    writeFileSync(out, 'OLD');
+    const p = start([...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out]);
+    await new Promise((r) => setTimeout(r, 1200));
+    p.child.kill('SIGINT');
+    await new Promise((r) => setTimeout(r, 50));
+    p.child.kill('SIGINT');
+    expect(await p.exit).toBe(130);
+    expect(readFileSync(out, 'utf8')).toBe('OLD');
+    expect(p.stderr()).toMatch(/again: stopping now, no report written/);
+  });
+
+  it('killed at any moment (even mid-write), the report file is the old one or a complete new one', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ats-audit-kill-'));
+    const out = join(dir, 'report.json');
+    writeFileSync(out, 'OLD');
+    // 2,046 closed ports answer at once, so the run is mostly rendering and writing a large report.
+    const args = ['127.0.96.0/21', '--port', String(PORT), '--timeout', '500', '--retries', '0', '-o', out, '-q'];
+    const clean = start(args);
+    const t0 = Date.now();
+    expect(await clean.exit).toBe(4);
+    const whole = Date.now() - t0;
+    const seen = { old: 0, complete: 0 };
+    for (let i = 0; i < 6; i++) {
+      writeFileSync(out, 'OLD');
+      const p = start(args);
+      // Spread the kills over the whole run, its end (the write) included.
+      await new Promise((r) => setTimeout(r, Math.round((whole * (70 + i * 7)) / 100)));
+      p.child.kill('SIGKILL');
+      await p.exit;
+      const text = readFileSync(out, 'utf8');
+      if (text === 'OLD') seen.old++;
+      else {
+        const report = JSON.parse(text) as { units: unknown[] };
+        expect(report.units).toHaveLength(2046);
+        seen.complete++;
+      }
+    }
+    expect(seen.old + seen.complete).toBe(6);
+    console.info(`killed 6 runs of ${whole} ms: ${seen.old} left the old report, ${seen.complete} a complete new one`);
+    // Leftover temporary files of killed writers are the only debris, and they are hidden.
+    expect(readdirSync(dir).filter((f) => !f.startsWith('.'))).toEqual(['report.json']);
+  }, 60_000);
+});

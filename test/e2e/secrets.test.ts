@@ -1,0 +1,133 @@
+import { execFile, spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { demoFleet, type SimUnit } from '../../tools/simulator/fleet.js';
+import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
+import { ALL_SIM_V3_USERS, SIM_V3_USERS } from '../../tools/simulator/v3-users.js';
+import { captureIo } from '../helpers/capture-io.js';
+
+// Secrets never leak: every output of every kind of run (each format, to stdout and to files,
+// --verbose, errors of every sort, check, list-targets) is searched for every secret in use.
+
+const PORT = 16184;
+const COMMUNITY = 'c0mmunity-S3CRET-dc1';
+const INLINE = 'inline-S3CRET-legacy';
+const WRONG_COMMUNITY = 'wr0ng-S3CRET-community';
+const V3 = SIM_V3_USERS.aes;
+const WRONG_AUTH = 'wr0ng-S3CRET-auth-key';
+const SECRETS = [COMMUNITY, INLINE, WRONG_COMMUNITY, V3.authKey, V3.privKey, WRONG_AUTH];
+
+let fleet: RunningFleet;
+let units: SimUnit[];
+let dir: string;
+const hostPort = (u: SimUnit) => `${u.host}:${u.port}`;
+
+beforeAll(async () => {
+  // The demo fleet, every agent accepting our community and the v3 test users.
+  units = demoFleet({ baseAddress: '127.0.58.1', port: PORT, community: COMMUNITY }).map((u) =>
+    u.behaviour === 'agent' ? { ...u, v3: { users: ALL_SIM_V3_USERS } } : u,
+  );
+  fleet = await startFleet(units);
+  dir = mkdtempSync(join(tmpdir(), 'ats-audit-secrets-'));
+  const config = join(dir, 'config.json');
+  writeFileSync(
+    config,
+    JSON.stringify({
+      defaultProfile: 'dc1',
+      profiles: {
+        dc1: { version: '2c', communityEnv: 'DC1_COMMUNITY' },
+        legacy: { version: '1', community: INLINE },
+        secure: { version: '3', level: 'authPriv', user: V3.user, authProtocol: V3.authProtocol, authKeyEnv: 'V3_AUTH', privProtocol: V3.privProtocol, privKeyFile: 'v3.priv' },
+        broken: { version: '3', level: 'authPriv', user: V3.user, authProtocol: V3.authProtocol, authKeyEnv: 'V3_WRONG', privProtocol: V3.privProtocol, privKeyFile: 'v3.priv' },
+      },
+    }),
+  );
+  chmodSync(config, 0o600);
+  writeFileSync(join(dir, 'v3.priv'), `${V3.privKey}\n`);
+  chmodSync(join(dir, 'v3.priv'), 0o600);
+  const rows = units.map((u, i) => `${u.host},${u.port},${['', 'legacy', 'secure', 'broken'][i % 4]},${i === 5 ? WRONG_COMMUNITY : ''}`);
+  writeFileSync(join(dir, 'fleet.csv'), `host,port,profile,community\n${rows.join('\n')}\n127.0.58.250,${PORT},nosuch,\nbad host!,,,\n`);
+});
+afterAll(async () => fleet?.stop());
+
+const env = () => ({ DC1_COMMUNITY: COMMUNITY, V3_AUTH: V3.authKey, V3_WRONG: WRONG_AUTH });
+const FAST = ['--timeout', '400', '--retries', '0'];
+
+function expectNoSecret(text: string, where: string) {
+  for (const s of SECRETS) expect(text.includes(s), `${where} contains a secret`).toBe(false);
+}
+
+describe('secrets never appear in any output', () => {
+  it('scan: every format, stdout and files, --verbose, bad rows and failing units', async () => {
+    const base = ['-i', join(dir, 'fleet.csv'), '--config', join(dir, 'config.json'), ...FAST];
+    let audited = 0;
+    for (const format of ['table', 'csv', 'json', 'ndjson', 'prometheus', 'html']) {
+      for (const extra of [[], ['--verbose'], ['-o', join(dir, `report.${format}`)]]) {
+        const cap = captureIo({ env: env(), tty: format === 'table' });
+        await main([...base, '-f', format, ...extra], cap.io);
+        expectNoSecret(cap.stdout(), `${format} ${extra.join(' ')} stdout`);
+        expectNoSecret(cap.stderr(), `${format} ${extra.join(' ')} stderr`);
+        audited++;
+      }
+    }
+    for (const f of readdirSync(dir).filter((x) => x.startsWith('report.'))) expectNoSecret(readFileSync(join(dir, f), 'utf8'), f);
+    expect(audited).toBe(18);
+    // The run really used the secrets: units behind every profile were audited.
+    const csv = readFileSync(join(dir, 'report.csv'), 'utf8');
+    expect(csv).toMatch(/^127\.0\.58\.1,.*AP7722A/m); // default profile (community from the environment)
+    expect(csv).toMatch(/^127\.0\.58\.3,.*AP7750A/m); // SNMPv3 authPriv profile
+    expect(csv).toMatch(/SNMPv3: authentication failed or wrong key/);
+    expect(csv).toMatch(/unknown profile ""nosuch""/); // CSV doubles the quotes
+  });
+
+  it('errors about credentials and config name the variable or file, never the value', async () => {
+    const cases: string[][] = [
+      ['--config', join(dir, 'config.json'), '--profile', 'nosuch'],
+      ['--community', COMMUNITY, '--community-file', join(dir, 'missing')],
+      ['--community', ''],
+    ];
+    for (const args of cases) {
+      const cap = captureIo({ env: {} });
+      expect(await main([hostPort(units[0]!), ...FAST, ...args], cap.io)).toBe(2);
+      expectNoSecret(cap.stdout() + cap.stderr(), args.join(' '));
+    }
+    // A config file readable by others, holding an inline secret, is refused.
+    const open = join(dir, 'open.json');
+    writeFileSync(open, JSON.stringify({ profiles: { x: { version: '2c', community: INLINE } } }));
+    chmodSync(open, 0o644);
+    const cap = captureIo({ env: {} });
+    expect(await main([hostPort(units[0]!), '--config', open], cap.io)).toBe(2);
+    expect(cap.stderr()).toMatch(/readable by other users \(mode 0644\).*chmod 600/);
+    expectNoSecret(cap.stderr(), 'open config');
+  });
+
+  it('check and --list-targets', async () => {
+    for (const args of [
+      ['check', hostPort(units[0]!), '--config', join(dir, 'config.json'), '--profile', 'secure', ...FAST],
+      ['check', hostPort(units[0]!), '--config', join(dir, 'config.json'), '--profile', 'broken', ...FAST],
+      ['-i', join(dir, 'fleet.csv'), '--config', join(dir, 'config.json'), '--list-targets', '--verbose'],
+    ]) {
+      const cap = captureIo({ env: env() });
+      await main(args, cap.io);
+      expectNoSecret(cap.stdout() + cap.stderr(), args.join(' '));
+    }
+  });
+
+  const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
+  it.skipIf(!existsSync(bin))('a community typed on the command line is gone from the process list while it runs', async () => {
+    const silent = units.find((u) => u.behaviour === 'silent')!;
+    const child = spawn(process.execPath, [bin, hostPort(silent), '--community', WRONG_COMMUNITY, '--timeout', '1500', '--retries', '0', '-q'], {
+      stdio: 'ignore',
+    });
+    await new Promise((r) => setTimeout(r, 500));
+    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    const ps = await promisify(execFile)('ps', ['-o', 'args=', '-p', String(child.pid)]).then((r) => r.stdout, () => '');
+    child.kill('SIGKILL');
+    expect(cmdline).not.toContain(WRONG_COMMUNITY);
+    expect(ps).not.toContain(WRONG_COMMUNITY);
+  });
+});
