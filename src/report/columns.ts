@@ -3,7 +3,7 @@
 // docs/report-columns.md lists them, and a test checks it stays in step.
 
 import type { AuditResult } from '../audit/audit-result.js';
-import { formatChange } from '../changes/baseline.js';
+import { formatChange } from './changes-text.js';
 
 /** A cell as a column gives it: blank cells are `undefined`. */
 export type Cell = string | number | undefined;

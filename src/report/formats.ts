@@ -1,6 +1,7 @@
 import type { Advisory } from '../audit/advisory.js';
 import type { AuditResult } from '../audit/audit-result.js';
-import { comparisonJson, formatChangeSummary, type Comparison } from '../changes/baseline.js';
+import type { Comparison } from '../changes/baseline.js';
+import { comparisonJson, formatChangeSummary } from './changes-text.js';
 import { forTerminal } from './sanitize.js';
 import { renderCsv } from './csv.js';
 import { renderHtml } from './html.js';

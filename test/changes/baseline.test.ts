@@ -8,10 +8,7 @@ import {
   CHANGES_EXIT_CODE,
   changeFor,
   compareWithBaseline,
-  comparisonJson,
   failOn,
-  formatChange,
-  formatChangeSummary,
   parseBaseline,
   parseFailOn,
   readBaselineFile,
@@ -19,6 +16,7 @@ import {
   type ChangeKind,
   type Comparison,
 } from '../../src/changes/baseline.js';
+import { comparisonJson, formatChange, formatChangeSummary } from '../../src/report/changes-text.js';
 import type { Verdict } from '../../src/audit/finding.js';
 import { renderCsv } from '../../src/report/csv.js';
 import { renderJson } from '../../src/report/json.js';
