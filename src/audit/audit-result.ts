@@ -1,4 +1,4 @@
-import type { UnitChange } from '../changes/baseline.js';
+import type { UnitChange } from '../changes/change-kinds.js';
 import type { Identity } from './device.js';
 import type { Finding } from './finding.js';
 import type { Reading, WalkedRows } from '../poll/reading.js';

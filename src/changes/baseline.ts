@@ -22,18 +22,8 @@ import { targetKey, type Target } from '../targets/target.js';
 // `gone` (in the baseline, not polled in this run) is not a row: the unit was not polled, so it
 // has no verdict to report. Gone units are counted in the summary and listed in `gone`.
 
-export const CHANGE_KINDS = [
-  'new-at-risk',
-  'newly-unreachable',
-  'no-longer-at-risk',
-  'back-online',
-  'verdict-changed',
-  'firmware-changed',
-  'new-unit',
-  'gone',
-  'unchanged',
-] as const;
-export type ChangeKind = (typeof CHANGE_KINDS)[number];
+export { CHANGE_KINDS, type ChangeKind, type UnitChange } from './change-kinds.js';
+import { CHANGE_KINDS, type ChangeKind, type UnitChange } from './change-kinds.js';
 
 /**
  * Suggested exit code when a --fail-on rule matches (0-4 and 130 are taken in exit-codes.ts;
@@ -71,14 +61,6 @@ export interface Baseline {
   readonly units: ReadonlyMap<string, BaselineUnit>;
   /** Accepted, but worth a note on stderr (duplicate rows). */
   readonly notes: readonly string[];
-}
-
-export interface UnitChange {
-  readonly key: string;
-  /** Never empty: ['unchanged'] when nothing changed. Most important first. */
-  readonly kinds: readonly ChangeKind[];
-  /** The baseline's verdict; absent for a new unit. */
-  readonly previousVerdict?: Verdict;
 }
 
 export interface ChangeSummary {

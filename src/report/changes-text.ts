@@ -1,4 +1,5 @@
-import { CHANGE_KINDS, type Comparison, type UnitChange } from '../changes/baseline.js';
+import type { Comparison } from '../changes/baseline.js';
+import { CHANGE_KINDS, type UnitChange } from '../changes/change-kinds.js';
 
 // The words of a baseline comparison: the `change` cell, the one-line summary for people and
 // the JSON report's `baseline` object. The comparison itself is src/changes/baseline.ts.
