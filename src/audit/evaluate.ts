@@ -24,6 +24,16 @@ export function evaluate(device: Device, advisories: readonly Advisory[]): Findi
       action: "Check that the community or user may read the system group (sysObjectID) and the ATS branch; look at the unit's label.",
     };
   }
+  if (device.doubts?.model !== undefined) {
+    return {
+      verdict: 'unknown',
+      reason: `Rack ATS, but its model cannot be trusted: ${device.doubts.model}; so the bulletin cannot be checked${
+        device.state.anomalies.length ? ` (${device.state.anomalies.join('; ')})` : ''
+      }`,
+      action: "Read the model from the unit's label or web page and check it against the bulletin by hand; see why the unit reports it so.",
+      facts: facts(device.state),
+    };
+  }
   const model = device.identity.model;
   if (model === undefined) {
     return {
@@ -69,11 +79,18 @@ export function facts(state: AtsState): Facts {
   };
 }
 
+/**
+ * Status "ok" alone proves an input live. "Dead" needs every signal to agree: status failed,
+ * and the input's voltage (where reported) below LIVE_VOLTS.
+ */
 function secondaryLive(state: AtsState, secondary: Source | undefined): YesNoUnknown {
   const { A, B } = state.sourceStatus;
   if (secondary) {
     const s = state.sourceStatus[secondary];
-    return s === 'ok' ? 'yes' : s === 'fail' ? 'no' : 'unknown';
+    if (s === 'ok') return 'yes';
+    if (s !== 'fail') return 'unknown';
+    const v = state.inputVoltage[secondary];
+    return v !== undefined && v >= LIVE_VOLTS ? 'unknown' : 'no';
   }
   // No primary configured: with both inputs up, whichever one is "secondary" is live.
   return A === 'ok' && B === 'ok' ? 'yes' : 'unknown';
@@ -111,13 +128,25 @@ function judge(model: string, state: AtsState, advisory: Advisory): Finding {
     };
   }
 
-  const isolated =
+  const isolatedByStatus =
     secondary !== undefined &&
     primary !== 'none' &&
     state.sourceStatus[secondary] === 'fail' &&
     state.selectedSource === primary &&
     state.sourceStatus[primary as Source] === 'ok';
-  if (isolated) {
+  const against = isolatedByStatus ? isolationDisagreements(state, primary as Source, secondary!) : [];
+  if (isolatedByStatus && against.length > 0) {
+    return {
+      ...base,
+      verdict: 'unknown',
+      // The disagreement is the reason itself: only the other notes are added.
+      reason: `${model} is on ${advisory.id}; secondary Source ${secondary} status says failed, but ${against.join(', and ')}: the signals disagree, so the secondary is not proved dead (${load})${
+        state.anomalies.length ? ` (${state.anomalies.join('; ')})` : ''
+      }`,
+      action: `Check on site that Source ${secondary} is really disconnected (an input out of tolerance may still carry the load) before any listed upgrade; or remove all loads (procedure 2).`,
+    };
+  }
+  if (isolatedByStatus) {
     return {
       ...base,
       verdict: 'safe-to-upgrade',
@@ -189,16 +218,37 @@ function missing(state: AtsState, f: Facts): string {
   return gaps.length ? gaps.join('; ') : 'the data do not prove either safe procedure';
 }
 
-/** Where the voltage (second signal) disagrees with the source status (first signal). */
+/**
+ * What speaks against "runs on the primary alone, the secondary dead": the secondary's voltage
+ * reading live, the redundancy state saying fully redundant, the primary's voltage reading dead.
+ * Each names both signals.
+ */
+function isolationDisagreements(state: AtsState, primary: Source, secondary: Source): string[] {
+  const against: string[] = [];
+  const vs = state.inputVoltage[secondary];
+  if (vs !== undefined && vs >= LIVE_VOLTS) against.push(`its input reads ${vs} V (line voltage)`);
+  if (state.redundancy === 'full') against.push('atsStatusRedundancyState says fully redundant');
+  const vp = state.inputVoltage[primary];
+  if (vp !== undefined && vp < LIVE_VOLTS) against.push(`primary Source ${primary} status says ok but its input reads ${vp} V`);
+  return against;
+}
+
+/**
+ * Where two signals of one input disagree (status against voltage, redundancy against the two
+ * statuses): named in every reason. A live status still proves live; nothing here proves dead.
+ */
 function voltageNotes(state: AtsState): string[] {
   const notes: string[] = [];
   for (const s of ['A', 'B'] as const) {
     const v = state.inputVoltage[s];
     const st = state.sourceStatus[s];
     if (v === undefined || st === undefined) continue;
-    if (st === 'fail' && v >= LIVE_VOLTS)
-      notes.push(`Source ${s} status says failed but its input reads ${v} V; status decides, as input voltages mirror each other on some firmware`);
-    if (st === 'ok' && v < LIVE_VOLTS) notes.push(`Source ${s} status says ok but its input reads ${v} V; status decides`);
+    if (st === 'fail' && v >= LIVE_VOLTS) notes.push(`Source ${s} status says failed but its input reads ${v} V`);
+    if (st === 'ok' && v < LIVE_VOLTS) notes.push(`Source ${s} status says ok but its input reads ${v} V; taken as live`);
   }
+  const { A, B } = state.sourceStatus;
+  if (state.redundancy === 'full' && (A === 'fail' || B === 'fail'))
+    notes.push(`atsStatusRedundancyState says fully redundant but Source ${A === 'fail' ? 'A' : 'B'} status says failed`);
+  if (state.redundancy === 'lost' && A === 'ok' && B === 'ok') notes.push('atsStatusRedundancyState says redundancy lost but both source statuses say ok');
   return notes;
 }

@@ -297,12 +297,12 @@ const CASES: readonly Case[] = [
   {
     name: 'type-model-integer',
     fault: { kind: 'values', label: 'atsIdentModelNumber = INTEGER 7724', values: { atsIdentModelNumber: v.int(7724) } },
-    why: 'an integer model is ignored and the model comes from sysDescr MN:AP7724, so the verdict stands',
+    why: 'an integer model is not a model (issue 9): sysDescr MN:AP7724 does not stand in for it, the unit is unknown',
     expect: {
-      verdict: 'at-risk',
+      verdict: 'unknown',
       check: (r) => {
-        expect(r.identity?.model).toBe('AP7724');
-        expect(r.identity?.modelFrom).toBe('sysDescr');
+        expect(r.finding.reason).toMatch(/model cannot be trusted: atsIdentModelNumber sent an integer/);
+        expect(r.identity?.model).toBeUndefined();
       },
     },
   },
