@@ -172,7 +172,7 @@ const table: Row[] = [
   ['Rack ATS with no model at all', ats({}, null), 'unknown', /reported no usable model number/],
   [
     'issue 9: a doubted model is never judged, even one not on the bulletin',
-    { ...ats({}, 'AP7722'), doubts: { model: 'atsIdentModelNumber says "AP7722" but sysDescr MN: says "AP7724"' } },
+    { ...(ats({}, 'AP7722') as Extract<Device, { kind: 'ats' }>), doubts: { model: 'atsIdentModelNumber says "AP7722" but sysDescr MN: says "AP7724"' } },
     'unknown',
     /model cannot be trusted: atsIdentModelNumber says "AP7722" but sysDescr MN: says "AP7724"/,
   ],

@@ -60,10 +60,7 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const format = resolveFormat(args, io.stdout.isTTY === true);
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
 
-  const inventories: Array<{ file: string; text: string }> = [];
-  for (const file of args.inventory) {
-    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
-  }
+  const inventories = await readInventories(args.inventory, io);
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
@@ -254,6 +251,15 @@ function readBaseline(file: string): Baseline {
     if (e instanceof BaselineError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/** The inventory files as given (- is stdin), read before anything is sent; shared with check. */
+export async function readInventories(files: readonly string[], io: Io): Promise<Array<{ file: string; text: string }>> {
+  const inventories: Array<{ file: string; text: string }> = [];
+  for (const file of files) {
+    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
+  }
+  return inventories;
 }
 
 function readInput(file: string): string {
