@@ -1,5 +1,5 @@
-import { listsModel, type Advisory } from './advisory.js';
-import type { AtsState, Device, Source } from './device.js';
+import { compareVersions, listsModel, parseVersion, type Advisory, type Range } from './advisory.js';
+import type { AtsState, Device, Identity, IdentityDoubts, Source } from './device.js';
 import type { Facts, Finding, YesNoUnknown } from './finding.js';
 import { verdictRank } from './finding.js';
 
@@ -45,20 +45,73 @@ export function evaluate(device: Device, advisories: readonly Advisory[]): Findi
       facts: facts(device.state),
     };
   }
+  const anomalies = device.state.anomalies.length ? ` (${device.state.anomalies.join('; ')})` : '';
   const listing = advisories.filter((a) => listsModel(a, model));
   if (listing.length === 0) {
     const notes = advisories.flatMap((a) => a.lookalikes.filter((l) => l.pattern.test(model.trim())).map((l) => l.note));
     const ids = advisories.map((a) => a.id).join(', ');
     return {
       verdict: 'not-affected',
-      reason: `${model} is not on ${ids || 'any bundled bulletin'}${notes.length ? `: ${[...new Set(notes)].join('; ')}` : ''}${
-        device.state.anomalies.length ? ` (${device.state.anomalies.join('; ')})` : ''
-      }`,
+      reason: `${model} is not on ${ids || 'any bundled bulletin'}${notes.length ? `: ${[...new Set(notes)].join('; ')}` : ''}${anomalies}`,
       action: '',
       facts: facts(device.state),
     };
   }
-  return listing.map((a) => judge(model, device.state, a)).sort((x, y) => verdictRank(x.verdict) - verdictRank(y.verdict))[0]!;
+  // A bulletin limited to some firmware or serials applies only where the unit is proved inside
+  // them; where that cannot be told, the unit is unknown; outside all of them, not affected.
+  const scoped = listing.map((a) => ({ advisory: a, scope: scopeOf(a, device.identity, device.doubts ?? {}) }));
+  const findings: Finding[] = scoped.map(({ advisory, scope }) =>
+    scope.applies === true
+      ? judge(model, device.state, advisory)
+      : scope.applies === 'cannot-tell'
+        ? {
+            verdict: 'unknown',
+            reason: `${model} is on ${advisory.id} for some ${scope.what} only, and ${scope.why}${anomalies}`,
+            action: `Read the unit's ${scope.what === 'firmware' ? 'application firmware version' : 'serial number'} from its web page or label and check it against ${advisory.id} by hand.`,
+            advisoryId: advisory.id,
+            facts: facts(device.state),
+          }
+        : {
+            verdict: 'not-affected',
+            reason: `${model} is on ${advisory.id}, but ${scope.why}${anomalies}`,
+            action: '',
+            advisoryId: advisory.id,
+            facts: facts(device.state),
+          },
+  );
+  return findings.sort((x, y) => verdictRank(x.verdict) - verdictRank(y.verdict))[0]!;
+}
+
+type Scope = { readonly applies: true } | { readonly applies: false | 'cannot-tell'; readonly what: 'firmware' | 'serials'; readonly why: string };
+
+/** Whether a bulletin that lists the model covers this unit's firmware and serial. */
+function scopeOf(advisory: Advisory, identity: Identity, doubts: IdentityDoubts): Scope {
+  if (advisory.firmware !== 'all') {
+    const shown = rangesText(advisory.firmware);
+    const v = identity.appVersion === undefined ? undefined : parseVersion(identity.appVersion);
+    if (doubts.firmware !== undefined) return { applies: 'cannot-tell', what: 'firmware', why: `${doubts.firmware} (${advisory.id} covers ${shown})` };
+    if (identity.appVersion === undefined) return { applies: 'cannot-tell', what: 'firmware', why: `the card's application version is not reported (${advisory.id} covers ${shown})` };
+    if (v === undefined) return { applies: 'cannot-tell', what: 'firmware', why: `its application version ${JSON.stringify(identity.appVersion)} cannot be read as a version (${advisory.id} covers ${shown})` };
+    const inside = advisory.firmware.some((r) => (r.from === undefined || compareVersions(v, parseVersion(r.from)!) >= 0) && (r.to === undefined || compareVersions(v, parseVersion(r.to)!) <= 0));
+    if (!inside) return { applies: false, what: 'firmware', why: `its application firmware ${identity.appVersion} is outside the firmware it covers (${shown})` };
+  }
+  if (advisory.serials !== 'all') {
+    const shown = rangesText(advisory.serials);
+    const serial = identity.serial?.trim().toUpperCase();
+    if (doubts.serial !== undefined) return { applies: 'cannot-tell', what: 'serials', why: `${doubts.serial} (${advisory.id} covers ${shown})` };
+    if (!serial) return { applies: 'cannot-tell', what: 'serials', why: `the serial number is not reported (${advisory.id} covers ${shown})` };
+    const inside = advisory.serials.some((r) => {
+      const n = (r.from ?? r.to)!.length;
+      const head = serial.slice(0, n);
+      return head.length === n && (r.from === undefined || head >= r.from.toUpperCase()) && (r.to === undefined || head <= r.to.toUpperCase());
+    });
+    if (!inside) return { applies: false, what: 'serials', why: `its serial ${serial} is outside the serials it covers (${shown})` };
+  }
+  return { applies: true };
+}
+
+function rangesText(ranges: readonly Range[]): string {
+  return ranges.map((r) => (r.from && r.to ? `${r.from} to ${r.to}` : r.from ? `${r.from} and later` : `up to ${r.to}`)).join(', ');
 }
 
 /** The facts the report shows, derived once from the state. */
