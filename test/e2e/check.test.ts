@@ -206,7 +206,7 @@ describe('check --package', () => {
     const r = await check(['127.0.80.1', '--package', 'apc_hw02_aos390_g2ats392.exe'], w.deps);
     expect(r.code).toBe(CHECK_EXIT.wrongPackage);
     expect(r.stdout).toMatch(/^WRONG PACKAGE  127\.0\.80\.1:161  dc2-r01-ats  AP7722  \[not-affected\]: do not load apc_hw02_aos390_g2ats392\.exe on this unit/);
-    expect(r.stdout).toMatch(/  package: wrong firmware for this hardware: AP7722 without the A is a first-generation Rack ATS; its card runs AOS v2\.6\.4; its card is hardware hw01/);
+    expect(r.stdout).toMatch(/  package: wrong firmware for this hardware: AP7722 is a first-generation Rack ATS; its card runs AOS v2\.6\.4; its card is hardware hw01/);
     expect(r.stdout).toContain('  first:   Do not load apc_hw02_aos390_g2ats392.exe on AP7722.');
     expect(r.stdout).toMatch(/\(exit 5: the package is the wrong firmware for at least one unit\)\n$/);
   });
