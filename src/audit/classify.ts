@@ -153,8 +153,9 @@ function identify(reading: Reading, d: SysDescrFields, isAts: boolean, model: Mo
   // On a UPS or PDU, sysDescr's MN: names the card (AP9631...), not the device: only an
   // ATS gets its model from there.
   const fields: Record<string, string | undefined> = {
-    model: model.model,
-    modelFrom: model.from,
+    // A doubted model is not shown as the unit's model (the reason names every value).
+    model: model.doubt === undefined ? model.model : undefined,
+    modelFrom: model.doubt === undefined ? model.from : undefined,
     serial: nonBlank(text(reading.atsIdentSerialNumber)) ?? (isAts ? d.sn : undefined),
     hardwareRev: nonBlank(text(reading.atsIdentHardwareRev)) ?? (isAts ? d.hr : undefined),
     aosVersion: nonBlank(text(reading.cardAosVersion)) ?? d.pf,
