@@ -17,6 +17,7 @@ import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { ObjectType, SnmpRequestError, type SnmpSession, type Varbind } from '../../src/snmp/session.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { main } from '../../src/cli/main.js';
+import { AP7724 as RECORDED_AP7724, startFaultFleet, tableFromDescription, v as value, type FaultFleet } from '../helpers/fault-agent.js';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -555,6 +556,40 @@ describe('check: inventories, stdin, formats, -q, and errors that point to check
       const cap = captureIo();
       expect(await main(argv, cap.io), argv.join(' ')).toBe(2);
       expect(cap.stderr(), argv.join(' ')).toContain('Run "ats-audit check --help" for usage.');
+    }
+  });
+});
+
+describe('check against the fault agent on loopback (issue 9, the seen failure)', () => {
+  const PORT = 16281;
+  let fleet: FaultFleet | undefined;
+  afterEach(async () => {
+    await fleet?.stop();
+    fleet = undefined;
+  });
+
+  it('a loaded AP7724 with both inputs live whose model reads "AP7724\\0" or "=HYPERLINK(...)": never READY, never exit 0', async () => {
+    const table = tableFromDescription(RECORDED_AP7724);
+    fleet = await startFaultFleet([
+      { name: 'nul', host: '127.0.80.21', port: PORT, table, fault: { kind: 'values', label: 'NUL', values: { atsIdentModelNumber: value.str('AP7724\0') } }, seed: 1 },
+      {
+        name: 'formula',
+        host: '127.0.80.22',
+        port: PORT,
+        table,
+        fault: { kind: 'values', label: 'formula', values: { atsIdentModelNumber: value.str('=HYPERLINK("http://x.example/","AP7722")') } },
+        seed: 2,
+      },
+    ]);
+    for (const [host, code, gate] of [
+      ['127.0.80.21', CHECK_EXIT.atRisk, 'NOT NOW'],
+      ['127.0.80.22', CHECK_EXIT.incomplete, 'CANNOT TELL'],
+    ] as const) {
+      const cap = captureIo();
+      const got = await main(['check', `${host}:${PORT}`, '--package', 'apc_hw02_aos390_g2ats392.exe', '--timeout', '1000', '--retries', '1'], cap.io);
+      expect(got, cap.stdout()).toBe(code);
+      expect(cap.stdout()).toMatch(new RegExp(`^${gate}  ${host.replace(/\./g, '\\.')}:${PORT}`));
+      expect(cap.stdout()).not.toMatch(/^READY/m);
     }
   });
 });
