@@ -41,7 +41,7 @@ export function classify(reading: Reading, walked: WalkedRows = {}): Device {
   }
   if (!isAts) {
     const why = describeNotAts(identity, sd);
-    return { kind: 'not-ats', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why };
+    return { kind: 'not-ats', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why, ...(sd.mn !== undefined && { sysDescrModel: sd.mn }) };
   }
   const state = readState(reading, walked, sd);
   const doubts: IdentityDoubts = {

@@ -61,6 +61,12 @@ export interface IdentityDoubts {
 
 export type Device =
   | { readonly kind: 'ats'; readonly identity: Identity; readonly state: AtsState; readonly doubts?: IdentityDoubts }
-  | { readonly kind: 'not-ats'; readonly identity: Identity; readonly why: string }
+  | {
+      readonly kind: 'not-ats';
+      readonly identity: Identity;
+      readonly why: string;
+      /** sysDescr's MN: as sent (on a PDU or UPS, the card's model): checked against the bulletins' models. */
+      readonly sysDescrModel?: string;
+    }
   /** Answered, but said nothing that tells what it is: never assumed to be either. */
   | { readonly kind: 'unidentified'; readonly identity: Identity; readonly why: string };

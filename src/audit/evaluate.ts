@@ -15,6 +15,17 @@ const other = (s: Source): Source => (s === 'A' ? 'B' : 'A');
 
 export function evaluate(device: Device, advisories: readonly Advisory[]): Finding {
   if (device.kind === 'not-ats') {
+    // sysObjectID and the missing ATS branch say "not an ATS"; a sysDescr naming a listed model
+    // says otherwise: the sources disagree on what the unit is.
+    const mn = device.sysDescrModel;
+    const listing = mn === undefined ? [] : advisories.filter((a) => listsModel(a, mn));
+    if (listing.length > 0) {
+      return {
+        verdict: 'unknown',
+        reason: `${device.why}; but sysDescr MN: names ${JSON.stringify(mn)}, a model on ${listing.map((a) => a.id).join(', ')}: the sources disagree on what this unit is`,
+        action: "Check on site what the unit is (its label) before any firmware upgrade; see why its card reports it so.",
+      };
+    }
     return { verdict: 'not-ats', reason: device.why, action: '' };
   }
   if (device.kind === 'unidentified') {

@@ -261,3 +261,23 @@ describe('classify: issue 9, atsIdentModelNumber and sysDescr MN: must agree', (
     expect(d.kind === 'ats' && d.state.anomalies).toContain('atsOutputCurrent reads 0.0 A but atsOutputBankCurrent reads 7.7 A; the larger is taken');
   });
 });
+
+describe('classify + evaluate: issue 9, "not an ATS" needs agreement too', () => {
+  const advisories = loadBundledAdvisories();
+  it('a PDU sysObjectID beside a sysDescr MN: naming a listed model is unknown, both named', () => {
+    const f = evaluate(
+      classify({ sysDescr: s(AP7724_DESCR), sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') }),
+      advisories,
+    );
+    expect(f.verdict).toBe('unknown');
+    expect(f.reason).toMatch(/not a Rack ATS .*but sysDescr MN: names "AP7724", a model on FA156178: the sources disagree/);
+  });
+
+  it('a PDU whose MN: is its card (AP9631, not on any bulletin) stays not-ats', () => {
+    const f = evaluate(
+      classify({ sysDescr: s(AP7724_DESCR.replace('MN:AP7724', 'MN:AP9631')), sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') }),
+      advisories,
+    );
+    expect(f.verdict).toBe('not-ats');
+  });
+});
