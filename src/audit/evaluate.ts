@@ -145,7 +145,7 @@ export function facts(state: AtsState): Facts {
 
 /**
  * Status "ok" alone proves an input live. "Dead" needs every signal to agree: status failed,
- * and the input's voltage (where reported) below LIVE_VOLTS.
+ * the input's voltage (where reported) below LIVE_VOLTS, and redundancy not "fully redundant".
  */
 function secondaryLive(state: AtsState, secondary: Source | undefined): YesNoUnknown {
   const { A, B } = state.sourceStatus;
@@ -154,7 +154,7 @@ function secondaryLive(state: AtsState, secondary: Source | undefined): YesNoUnk
     if (s === 'ok') return 'yes';
     if (s !== 'fail') return 'unknown';
     const v = state.inputVoltage[secondary];
-    return v !== undefined && v >= LIVE_VOLTS ? 'unknown' : 'no';
+    return (v !== undefined && v >= LIVE_VOLTS) || state.redundancy === 'full' ? 'unknown' : 'no';
   }
   // No primary configured: with both inputs up, whichever one is "secondary" is live.
   return A === 'ok' && B === 'ok' ? 'yes' : 'unknown';

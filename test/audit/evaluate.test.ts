@@ -218,8 +218,9 @@ describe('evaluate: device states -> verdicts', () => {
     const live = (state: Partial<AtsState>) => evaluate(ats(state), advisories).facts?.secondaryLive;
     expect(live({ inputVoltage: { A: 230, B: 0 } })).toBe('yes');
     expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 208 } })).toBe('unknown');
-    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 3 } })).toBe('no');
-    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230 } })).toBe('no');
+    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 3 }, redundancy: 'lost' })).toBe('no');
+    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230 }, redundancy: 'lost' })).toBe('no');
+    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 0 }, redundancy: 'full' })).toBe('unknown');
   });
 
   it('reports the derived facts', () => {
