@@ -551,6 +551,16 @@ describe('check: inventories, stdin, formats, -q, and errors that point to check
     expect(r.stdout).toMatch(/^READY  127\.0\.80\.1:161/);
   });
 
+  it('check --help lists the scan inputs and does not show the hosts as "[default: []]"', async () => {
+    const cap = captureIo();
+    expect(await main(['check', '--help'], cap.io)).toBe(0);
+    expect(cap.stdout()).toMatch(/-i, --inventory/);
+    expect(cap.stdout()).toMatch(/-f, --format/);
+    expect(cap.stdout()).toMatch(/--confirm/);
+    expect(cap.stdout()).not.toContain('[default: []]\n      --version');
+    expect(cap.stdout().split('Options:')[0]).not.toContain('[default: []]');
+  });
+
   it('errors from the parser and from check point to "ats-audit check --help"', async () => {
     for (const argv of [['check', '127.0.80.1', '--no-such-option'], ['check', '127.0.80.1', '--wait', '10'], ['check']]) {
       const cap = captureIo();

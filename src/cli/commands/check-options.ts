@@ -70,6 +70,8 @@ export function checkOptions<T>(y: Argv<T>) {
       describe: 'Units about to be upgraded: host, IP address or host:port (- reads targets from stdin)',
       type: 'string',
       array: true,
+      // Optional (an inventory may name the units), yet no "[default: []]" in the help.
+      default: undefined,
     })
     .option('inventory', {
       alias: 'i',
@@ -119,7 +121,9 @@ With --wait the code is that of the last poll. Read-only: only SNMP GET/GETNEXT/
 
 /** Typed, validated arguments; UsageError naming the option otherwise. */
 export function validateCheck(a: Record<string, unknown>): CheckArgs {
-  const hosts = Array.isArray(a.hosts) ? a.hosts.map(String) : a.hosts === undefined ? [] : [String(a.hosts)];
+  // yargs gives [undefined] for an absent optional array positional without a default.
+  const given = Array.isArray(a.hosts) ? a.hosts : a.hosts === undefined ? [] : [a.hosts];
+  const hosts = given.filter((h) => h !== undefined && h !== null).map(String);
   // The connection options and inventories are checked exactly as scan checks them.
   const base = validate({
     port: DEFAULTS.port,
