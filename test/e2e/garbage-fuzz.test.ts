@@ -578,7 +578,9 @@ it(`survives ${SEEDS} seed(s) × ${UNITS} random units from seed ${FIRST_SEED}${
   if (VERBOSE) {
     const byFault = new Map<string, number>();
     for (const l of outcomes.flatMap((o) => o.labels)) {
-      const k = l.split(' on ')[0]!.replace(/:.*$/, '');
+      // "values:atsIdentModelNumber:formula:..." counts as "values:atsIdentModelNumber:formula".
+      const head = l.split(' on ')[0]!;
+      const k = head.startsWith('values:') ? head.split(':').slice(0, 3).join(':') : head.replace(/:.*$/, '');
       byFault.set(k, (byFault.get(k) ?? 0) + 1);
     }
     console.log(
