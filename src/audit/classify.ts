@@ -1,5 +1,7 @@
-import type { AtsState, CommStatus, Device, Identity, Redundancy, Source, SourceStatus } from './device.js';
-import { ATS_SYS_OBJECT_IDS, OBJECTS, type ObjectKey } from '../poll/oid-map.js';
+import type { AtsState, CommStatus, Device, Identity, IdentityDoubts, Redundancy, Source, SourceStatus } from './device.js';
+import { normaliseModel } from './advisory.js';
+import { cleanModel } from './model.js';
+import { isAtsSysObjectId, OBJECTS, type ObjectDef, type ObjectKey } from '../poll/oid-map.js';
 import { oid, text, type RawValue, type Reading, type WalkedRows } from '../poll/reading.js';
 import { parseSysDescr, type SysDescrFields } from './sysdescr.js';
 
@@ -17,31 +19,41 @@ const APC_PRODUCT_LINES: ReadonlyArray<readonly [prefix: string, what: string]> 
   ['1.3.6.1.4.1.318.1.3.33', 'PowerChute software'],
 ];
 
-const ATS_ROOTS = Object.values(ATS_SYS_OBJECT_IDS);
-
 const under = (oid: string, root: string) => oid === root || oid.startsWith(`${root}.`);
 
 export function classify(reading: Reading, walked: WalkedRows = {}): Device {
   const sysObjectID = oid(reading.sysObjectID);
-  const atsModel = usableModel(reading);
-  const atsBySysObjectId = sysObjectID !== undefined && ATS_ROOTS.some((r) => under(sysObjectID, r));
+  // Any non-blank atsIdentModelNumber is the ATS branch answering, clean or not.
+  const atsModelRaw = modelText(reading);
+  const atsBySysObjectId = sysObjectID !== undefined && isAtsSysObjectId(sysObjectID);
   // Parsed once: identity, the not-an-ATS reason and the firmware cross-check all read it.
   const sd = parseSysDescr(text(reading.sysDescr));
-  const identity = identify(reading, sd, atsModel !== undefined || atsBySysObjectId);
+  const isAts = atsModelRaw !== undefined || atsBySysObjectId;
+  const model = isAts ? judgeModel(reading, sd, sysObjectID, atsBySysObjectId) : {};
+  const identity = identify(reading, sd, isAts, model);
 
   const notes = textNotes(reading);
-  if (!atsBySysObjectId && atsModel === undefined && sysObjectID === undefined) {
+  if (!isAts && sysObjectID === undefined) {
     // Nothing said what this is (a view that hides the system group, a reply that lost it):
     // never "not an ATS", which would pass as all clear.
     const why = 'answered SNMP but reported neither sysObjectID nor an ATS identity, so it cannot be told whether it is a Rack ATS';
     return { kind: 'unidentified', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why };
   }
-  if (!atsBySysObjectId && atsModel === undefined) {
+  if (!isAts) {
     const why = describeNotAts(identity, sd);
-    return { kind: 'not-ats', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why };
+    return { kind: 'not-ats', identity, why: notes.length ? `${why} (${notes.join('; ')})` : why, ...(sd.mn !== undefined && { sysDescrModel: sd.mn }) };
   }
   const state = readState(reading, walked, sd);
-  return { kind: 'ats', identity, state: { ...state, anomalies: [...notes, ...state.anomalies] } };
+  const doubts: IdentityDoubts = {
+    ...(model.doubt !== undefined && { model: model.doubt }),
+    ...firmwareAndSerialDoubts(reading, sd),
+  };
+  return {
+    kind: 'ats',
+    identity,
+    state: { ...state, anomalies: [...notes, ...state.anomalies] },
+    ...(Object.keys(doubts).length > 0 && { doubts }),
+  };
 }
 
 /**
@@ -70,23 +82,80 @@ function nonBlank(s: string | undefined): string | undefined {
 }
 
 /**
- * atsIdentModelNumber when it can be trusted: a damaged model (invalid UTF-8, cut short) must not
- * decide "not on the bulletin", so it is set aside (sysDescr's MN: may stand in) and noted.
+ * atsIdentModelNumber as sent, when it says anything: a non-string, or a string that is more than
+ * NUL and space padding. Blank means "not said" (sysDescr's MN: may then stand in).
  */
-function usableModel(reading: Reading): string | undefined {
+function modelText(reading: Reading): RawValue | undefined {
   const v = reading.atsIdentModelNumber;
-  if (v?.type !== 'string' || v.invalidUtf8 || v.truncated) return undefined;
-  return nonBlank(v.value);
+  if (v === undefined) return undefined;
+  if (v.type === 'string' && v.value.replace(/[\0\s]+/g, '') === '') return undefined;
+  return v;
 }
 
-function identify(reading: Reading, d: SysDescrFields, isAts: boolean): Identity {
-  const atsModel = usableModel(reading);
+interface ModelJudgement {
+  /** The clean model, when one source gave one (shown in the report even when doubted). */
+  readonly model?: string;
+  readonly from?: 'atsIdentModelNumber' | 'sysDescr';
+  /** Why the model may not decide the bulletin. */
+  readonly doubt?: string;
+}
+
+/**
+ * The model of a unit taken for an ATS, from atsIdentModelNumber and sysDescr's MN:. A model is
+ * only a model when it is a clean APC part number (model.ts); where both sources say one they
+ * must agree; and a model beside a sysObjectID of another product is a disagreement too.
+ */
+function judgeModel(reading: Reading, sd: SysDescrFields, sysObjectID: string | undefined, atsBySysObjectId: boolean): ModelJudgement {
+  const raw = modelText(reading);
+  const mn = sd.mn === undefined ? undefined : cleanModel(sd.mn);
+  let judged: ModelJudgement;
+  if (raw !== undefined) {
+    const damaged =
+      raw.type !== 'string'
+        ? `atsIdentModelNumber sent ${describeType(raw)}, not a model number`
+        : raw.invalidUtf8
+          ? 'atsIdentModelNumber is not valid UTF-8'
+          : raw.truncated
+            ? 'atsIdentModelNumber is over-long'
+            : undefined;
+    const clean = raw.type === 'string' && damaged === undefined ? cleanModel(raw.value) : undefined;
+    if (damaged !== undefined || clean === undefined) return { doubt: `${damaged ?? 'atsIdentModelNumber is unusable'}, so the model cannot be trusted` };
+    if (!clean.ok) return { doubt: `atsIdentModelNumber: ${clean.why}` };
+    judged = { model: clean.model, from: 'atsIdentModelNumber' };
+    if (sd.mn !== undefined && normaliseModel(sd.mn) !== normaliseModel(clean.model)) {
+      judged = { ...judged, doubt: `atsIdentModelNumber says ${JSON.stringify(clean.model)} but sysDescr MN: says ${JSON.stringify(sd.mn)}` };
+    }
+  } else if (mn !== undefined) {
+    if (!mn.ok) return { doubt: `sysDescr MN: ${mn.why}` };
+    judged = { model: mn.model, from: 'sysDescr' };
+  } else {
+    return {};
+  }
+  if (judged.doubt === undefined && sysObjectID !== undefined && !atsBySysObjectId) {
+    judged = { ...judged, doubt: `sysObjectID ${sysObjectID} is not a Rack ATS's, but ${judged.from} says ${JSON.stringify(judged.model)}` };
+  }
+  return judged;
+}
+
+/** The card firmware and the serial, where two sources give them and they disagree. */
+function firmwareAndSerialDoubts(reading: Reading, sd: SysDescrFields): Pick<IdentityDoubts, 'firmware' | 'serial'> {
+  const app = nonBlank(text(reading.cardAppVersion));
+  const serial = nonBlank(text(reading.atsIdentSerialNumber));
+  return {
+    ...(app !== undefined && sd.af1 !== undefined && app !== sd.af1 && { firmware: `card firmware object says application ${app} but sysDescr says ${sd.af1}` }),
+    ...(serial !== undefined &&
+      sd.sn !== undefined &&
+      serial.toUpperCase() !== sd.sn.toUpperCase() && { serial: `atsIdentSerialNumber says ${JSON.stringify(serial)} but sysDescr SN: says ${JSON.stringify(sd.sn)}` }),
+  };
+}
+
+function identify(reading: Reading, d: SysDescrFields, isAts: boolean, model: ModelJudgement): Identity {
   // On a UPS or PDU, sysDescr's MN: names the card (AP9631...), not the device: only an
   // ATS gets its model from there.
-  const model = atsModel ?? (isAts ? d.mn : undefined);
   const fields: Record<string, string | undefined> = {
-    model,
-    modelFrom: atsModel ? 'atsIdentModelNumber' : model ? 'sysDescr' : undefined,
+    // A doubted model is not shown as the unit's model (the reason names every value).
+    model: model.doubt === undefined ? model.model : undefined,
+    modelFrom: model.doubt === undefined ? model.from : undefined,
     serial: nonBlank(text(reading.atsIdentSerialNumber)) ?? (isAts ? d.sn : undefined),
     hardwareRev: nonBlank(text(reading.atsIdentHardwareRev)) ?? (isAts ? d.hr : undefined),
     aosVersion: nonBlank(text(reading.cardAosVersion)) ?? d.pf,
@@ -120,22 +189,22 @@ function describeNotAts(identity: Identity, { product, mn }: SysDescrFields): st
   return `answered SNMP but is not a Rack ATS (sysObjectID ${oid ?? 'not reported'}, no ATS identity): ${what.join('; ')}`;
 }
 
-/** Reads one enum object; out-of-range or wrongly typed answers become anomalies, not values. */
-function readEnum<T extends string>(
-  reading: Reading,
-  key: ObjectKey,
-  map: Readonly<Record<number, T>>,
-  anomalies: string[],
-): T | undefined {
+/**
+ * Reads one enum object: the number is looked up in the OID map's labels (the one list of
+ * them), then the label in `words`. Out-of-range or wrongly typed answers become anomalies.
+ */
+function readEnum<T extends string>(reading: Reading, key: ObjectKey, words: Readonly<Record<string, T>>, anomalies: string[]): T | undefined {
   const v = reading[key];
   if (v === undefined) return undefined;
   if (v.type !== 'integer') {
     anomalies.push(`${OBJECTS[key].name} sent ${describeType(v)} where an integer belongs`);
     return undefined;
   }
-  const label = map[v.value];
-  if (label === undefined) anomalies.push(`${OBJECTS[key].name} = ${v.value} is not a defined value`);
-  return label;
+  const def: ObjectDef = OBJECTS[key];
+  const label = def.values?.[v.value];
+  const word = label === undefined ? undefined : words[label];
+  if (word === undefined) anomalies.push(`${OBJECTS[key].name} = ${v.value} is not a defined value`);
+  return word;
 }
 
 function describeType(v: RawValue): string {
@@ -167,11 +236,12 @@ function readMeasure(
   return v.value;
 }
 
-const SOURCE: Record<number, Source> = { 1: 'A', 2: 'B' };
-const PREFERRED: Record<number, Source | 'none'> = { 1: 'A', 2: 'B', 3: 'none' };
-const STATUS: Record<number, SourceStatus> = { 1: 'fail', 2: 'ok' };
-const COMM: Record<number, CommStatus> = { 1: 'never-discovered', 2: 'established', 3: 'lost' };
-const REDUNDANCY: Record<number, Redundancy> = { 1: 'lost', 2: 'full' };
+// The device's words for the MIB's labels (oid-map.ts holds the numbers and labels).
+const SOURCE: Readonly<Record<string, Source>> = { sourceA: 'A', sourceB: 'B' };
+const PREFERRED: Readonly<Record<string, Source | 'none'>> = { ...SOURCE, none: 'none' };
+const STATUS: Readonly<Record<string, SourceStatus>> = { fail: 'fail', ok: 'ok' };
+const COMM: Readonly<Record<string, CommStatus>> = { atsNeverDiscovered: 'never-discovered', atsCommEstablished: 'established', atsCommLost: 'lost' };
+const REDUNDANCY: Readonly<Record<string, Redundancy>> = { atsRedundancyLost: 'lost', atsFullyRedundant: 'full' };
 
 // Bounds that no real unit reports; beyond them a value is garbage, not a measurement.
 const VOLTS: readonly [number, number] = [0, 600];
@@ -195,8 +265,13 @@ function readState(reading: Reading, walked: WalkedRows, sd: SysDescrFields): At
   };
   const phase = readMeasure(reading, walked, 'atsOutputCurrent', '1', TENTHS_OF_AMPS, anomalies);
   const bank = readMeasure(reading, walked, 'atsOutputBankCurrent', '1', TENTHS_OF_AMPS, anomalies);
+  // Where both report, a load on either is a load: one reading 0.0 A beside the other reading
+  // current is a disagreement, named, and the larger reading stands (never "no load").
+  if (phase !== undefined && bank !== undefined && (phase === 0) !== (bank === 0)) {
+    anomalies.push(`atsOutputCurrent reads ${(phase / 10).toFixed(1)} A but atsOutputBankCurrent reads ${(bank / 10).toFixed(1)} A; the larger is taken`);
+  }
   const output =
-    phase !== undefined
+    phase !== undefined && (bank === undefined || phase >= bank)
       ? { outputAmps: phase / 10, outputAmpsFrom: 'atsOutputCurrent' as const }
       : bank !== undefined
         ? { outputAmps: bank / 10, outputAmpsFrom: 'atsOutputBankCurrent' as const }

@@ -46,8 +46,27 @@ export interface AtsState {
   readonly anomalies: readonly string[];
 }
 
+/**
+ * Why an identity fact cannot be trusted: the value is not clean, or two sources of it disagree
+ * (each message names both values). A doubt can only make a verdict less certain.
+ */
+export interface IdentityDoubts {
+  /** The model cannot decide "on the bulletin or not". */
+  readonly model?: string;
+  /** The card's application firmware version (what a bulletin's firmware ranges judge). */
+  readonly firmware?: string;
+  /** The serial number (what a bulletin's serial ranges judge). */
+  readonly serial?: string;
+}
+
 export type Device =
-  | { readonly kind: 'ats'; readonly identity: Identity; readonly state: AtsState }
-  | { readonly kind: 'not-ats'; readonly identity: Identity; readonly why: string }
+  | { readonly kind: 'ats'; readonly identity: Identity; readonly state: AtsState; readonly doubts?: IdentityDoubts }
+  | {
+      readonly kind: 'not-ats';
+      readonly identity: Identity;
+      readonly why: string;
+      /** sysDescr's MN: as sent (on a PDU or UPS, the card's model): checked against the bulletins' models. */
+      readonly sysDescrModel?: string;
+    }
   /** Answered, but said nothing that tells what it is: never assumed to be either. */
   | { readonly kind: 'unidentified'; readonly identity: Identity; readonly why: string };

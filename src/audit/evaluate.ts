@@ -1,5 +1,5 @@
-import { listsModel, type Advisory } from './advisory.js';
-import type { AtsState, Device, Source } from './device.js';
+import { compareVersions, listsModel, parseVersion, type Advisory, type Range } from './advisory.js';
+import type { AtsState, Device, Identity, IdentityDoubts, Source } from './device.js';
 import type { Facts, Finding, YesNoUnknown } from './finding.js';
 import { verdictRank } from './finding.js';
 
@@ -15,6 +15,17 @@ const other = (s: Source): Source => (s === 'A' ? 'B' : 'A');
 
 export function evaluate(device: Device, advisories: readonly Advisory[]): Finding {
   if (device.kind === 'not-ats') {
+    // sysObjectID and the missing ATS branch say "not an ATS"; a sysDescr naming a listed model
+    // says otherwise: the sources disagree on what the unit is.
+    const mn = device.sysDescrModel;
+    const listing = mn === undefined ? [] : advisories.filter((a) => listsModel(a, mn));
+    if (listing.length > 0) {
+      return {
+        verdict: 'unknown',
+        reason: `${device.why}; but sysDescr MN: names ${JSON.stringify(mn)}, a model on ${listing.map((a) => a.id).join(', ')}: the sources disagree on what this unit is`,
+        action: "Check on site what the unit is (its label) before any firmware upgrade; see why its card reports it so.",
+      };
+    }
     return { verdict: 'not-ats', reason: device.why, action: '' };
   }
   if (device.kind === 'unidentified') {
@@ -22,6 +33,16 @@ export function evaluate(device: Device, advisories: readonly Advisory[]): Findi
       verdict: 'unknown',
       reason: device.why,
       action: "Check that the community or user may read the system group (sysObjectID) and the ATS branch; look at the unit's label.",
+    };
+  }
+  if (device.doubts?.model !== undefined) {
+    return {
+      verdict: 'unknown',
+      reason: `Rack ATS, but its model cannot be trusted: ${device.doubts.model}; so the bulletin cannot be checked${
+        device.state.anomalies.length ? ` (${device.state.anomalies.join('; ')})` : ''
+      }`,
+      action: "Read the model from the unit's label or web page and check it against the bulletin by hand; see why the unit reports it so.",
+      facts: facts(device.state),
     };
   }
   const model = device.identity.model;
@@ -35,20 +56,73 @@ export function evaluate(device: Device, advisories: readonly Advisory[]): Findi
       facts: facts(device.state),
     };
   }
+  const anomalies = device.state.anomalies.length ? ` (${device.state.anomalies.join('; ')})` : '';
   const listing = advisories.filter((a) => listsModel(a, model));
   if (listing.length === 0) {
     const notes = advisories.flatMap((a) => a.lookalikes.filter((l) => l.pattern.test(model.trim())).map((l) => l.note));
     const ids = advisories.map((a) => a.id).join(', ');
     return {
       verdict: 'not-affected',
-      reason: `${model} is not on ${ids || 'any bundled bulletin'}${notes.length ? `: ${[...new Set(notes)].join('; ')}` : ''}${
-        device.state.anomalies.length ? ` (${device.state.anomalies.join('; ')})` : ''
-      }`,
+      reason: `${model} is not on ${ids || 'any bundled bulletin'}${notes.length ? `: ${[...new Set(notes)].join('; ')}` : ''}${anomalies}`,
       action: '',
       facts: facts(device.state),
     };
   }
-  return listing.map((a) => judge(model, device.state, a)).sort((x, y) => verdictRank(x.verdict) - verdictRank(y.verdict))[0]!;
+  // A bulletin limited to some firmware or serials applies only where the unit is proved inside
+  // them; where that cannot be told, the unit is unknown; outside all of them, not affected.
+  const scoped = listing.map((a) => ({ advisory: a, scope: scopeOf(a, device.identity, device.doubts ?? {}) }));
+  const findings: Finding[] = scoped.map(({ advisory, scope }) =>
+    scope.applies === true
+      ? judge(model, device.state, advisory)
+      : scope.applies === 'cannot-tell'
+        ? {
+            verdict: 'unknown',
+            reason: `${model} is on ${advisory.id} for some ${scope.what} only, and ${scope.why}${anomalies}`,
+            action: `Read the unit's ${scope.what === 'firmware' ? 'application firmware version' : 'serial number'} from its web page or label and check it against ${advisory.id} by hand.`,
+            advisoryId: advisory.id,
+            facts: facts(device.state),
+          }
+        : {
+            verdict: 'not-affected',
+            reason: `${model} is on ${advisory.id}, but ${scope.why}${anomalies}`,
+            action: '',
+            advisoryId: advisory.id,
+            facts: facts(device.state),
+          },
+  );
+  return findings.sort((x, y) => verdictRank(x.verdict) - verdictRank(y.verdict))[0]!;
+}
+
+type Scope = { readonly applies: true } | { readonly applies: false | 'cannot-tell'; readonly what: 'firmware' | 'serials'; readonly why: string };
+
+/** Whether a bulletin that lists the model covers this unit's firmware and serial. */
+function scopeOf(advisory: Advisory, identity: Identity, doubts: IdentityDoubts): Scope {
+  if (advisory.firmware !== 'all') {
+    const shown = rangesText(advisory.firmware);
+    const v = identity.appVersion === undefined ? undefined : parseVersion(identity.appVersion);
+    if (doubts.firmware !== undefined) return { applies: 'cannot-tell', what: 'firmware', why: `${doubts.firmware} (${advisory.id} covers ${shown})` };
+    if (identity.appVersion === undefined) return { applies: 'cannot-tell', what: 'firmware', why: `the card's application version is not reported (${advisory.id} covers ${shown})` };
+    if (v === undefined) return { applies: 'cannot-tell', what: 'firmware', why: `its application version ${JSON.stringify(identity.appVersion)} cannot be read as a version (${advisory.id} covers ${shown})` };
+    const inside = advisory.firmware.some((r) => (r.from === undefined || compareVersions(v, parseVersion(r.from)!) >= 0) && (r.to === undefined || compareVersions(v, parseVersion(r.to)!) <= 0));
+    if (!inside) return { applies: false, what: 'firmware', why: `its application firmware ${identity.appVersion} is outside the firmware it covers (${shown})` };
+  }
+  if (advisory.serials !== 'all') {
+    const shown = rangesText(advisory.serials);
+    const serial = identity.serial?.trim().toUpperCase();
+    if (doubts.serial !== undefined) return { applies: 'cannot-tell', what: 'serials', why: `${doubts.serial} (${advisory.id} covers ${shown})` };
+    if (!serial) return { applies: 'cannot-tell', what: 'serials', why: `the serial number is not reported (${advisory.id} covers ${shown})` };
+    const inside = advisory.serials.some((r) => {
+      const n = (r.from ?? r.to)!.length;
+      const head = serial.slice(0, n);
+      return head.length === n && (r.from === undefined || head >= r.from.toUpperCase()) && (r.to === undefined || head <= r.to.toUpperCase());
+    });
+    if (!inside) return { applies: false, what: 'serials', why: `its serial ${serial} is outside the serials it covers (${shown})` };
+  }
+  return { applies: true };
+}
+
+function rangesText(ranges: readonly Range[]): string {
+  return ranges.map((r) => (r.from && r.to ? `${r.from} to ${r.to}` : r.from ? `${r.from} and later` : `up to ${r.to}`)).join(', ');
 }
 
 /** The facts the report shows, derived once from the state. */
@@ -69,11 +143,18 @@ export function facts(state: AtsState): Facts {
   };
 }
 
+/**
+ * Status "ok" alone proves an input live. "Dead" needs every signal to agree: status failed,
+ * the input's voltage (where reported) below LIVE_VOLTS, and redundancy not "fully redundant".
+ */
 function secondaryLive(state: AtsState, secondary: Source | undefined): YesNoUnknown {
   const { A, B } = state.sourceStatus;
   if (secondary) {
     const s = state.sourceStatus[secondary];
-    return s === 'ok' ? 'yes' : s === 'fail' ? 'no' : 'unknown';
+    if (s === 'ok') return 'yes';
+    if (s !== 'fail') return 'unknown';
+    const v = state.inputVoltage[secondary];
+    return (v !== undefined && v >= LIVE_VOLTS) || state.redundancy === 'full' ? 'unknown' : 'no';
   }
   // No primary configured: with both inputs up, whichever one is "secondary" is live.
   return A === 'ok' && B === 'ok' ? 'yes' : 'unknown';
@@ -111,13 +192,25 @@ function judge(model: string, state: AtsState, advisory: Advisory): Finding {
     };
   }
 
-  const isolated =
+  const isolatedByStatus =
     secondary !== undefined &&
     primary !== 'none' &&
     state.sourceStatus[secondary] === 'fail' &&
     state.selectedSource === primary &&
     state.sourceStatus[primary as Source] === 'ok';
-  if (isolated) {
+  const against = isolatedByStatus ? isolationDisagreements(state, primary as Source, secondary!) : [];
+  if (isolatedByStatus && against.length > 0) {
+    return {
+      ...base,
+      verdict: 'unknown',
+      // The disagreement is the reason itself: only the other notes are added.
+      reason: `${model} is on ${advisory.id}; secondary Source ${secondary} status says failed, but ${against.join(', and ')}: the signals disagree, so the secondary is not proved dead (${load})${
+        state.anomalies.length ? ` (${state.anomalies.join('; ')})` : ''
+      }`,
+      action: `Check on site that Source ${secondary} is really disconnected (an input out of tolerance may still carry the load) before any listed upgrade; or remove all loads (procedure 2).`,
+    };
+  }
+  if (isolatedByStatus) {
     return {
       ...base,
       verdict: 'safe-to-upgrade',
@@ -189,16 +282,37 @@ function missing(state: AtsState, f: Facts): string {
   return gaps.length ? gaps.join('; ') : 'the data do not prove either safe procedure';
 }
 
-/** Where the voltage (second signal) disagrees with the source status (first signal). */
+/**
+ * What speaks against "runs on the primary alone, the secondary dead": the secondary's voltage
+ * reading live, the redundancy state saying fully redundant, the primary's voltage reading dead.
+ * Each names both signals.
+ */
+function isolationDisagreements(state: AtsState, primary: Source, secondary: Source): string[] {
+  const against: string[] = [];
+  const vs = state.inputVoltage[secondary];
+  if (vs !== undefined && vs >= LIVE_VOLTS) against.push(`its input reads ${vs} V (line voltage)`);
+  if (state.redundancy === 'full') against.push('atsStatusRedundancyState says fully redundant');
+  const vp = state.inputVoltage[primary];
+  if (vp !== undefined && vp < LIVE_VOLTS) against.push(`primary Source ${primary} status says ok but its input reads ${vp} V`);
+  return against;
+}
+
+/**
+ * Where two signals of one input disagree (status against voltage, redundancy against the two
+ * statuses): named in every reason. A live status still proves live; nothing here proves dead.
+ */
 function voltageNotes(state: AtsState): string[] {
   const notes: string[] = [];
   for (const s of ['A', 'B'] as const) {
     const v = state.inputVoltage[s];
     const st = state.sourceStatus[s];
     if (v === undefined || st === undefined) continue;
-    if (st === 'fail' && v >= LIVE_VOLTS)
-      notes.push(`Source ${s} status says failed but its input reads ${v} V; status decides, as input voltages mirror each other on some firmware`);
-    if (st === 'ok' && v < LIVE_VOLTS) notes.push(`Source ${s} status says ok but its input reads ${v} V; status decides`);
+    if (st === 'fail' && v >= LIVE_VOLTS) notes.push(`Source ${s} status says failed but its input reads ${v} V`);
+    if (st === 'ok' && v < LIVE_VOLTS) notes.push(`Source ${s} status says ok but its input reads ${v} V; taken as live`);
   }
+  const { A, B } = state.sourceStatus;
+  if (state.redundancy === 'full' && (A === 'fail' || B === 'fail'))
+    notes.push(`atsStatusRedundancyState says fully redundant but Source ${A === 'fail' ? 'A' : 'B'} status says failed`);
+  if (state.redundancy === 'lost' && A === 'ok' && B === 'ok') notes.push('atsStatusRedundancyState says redundancy lost but both source statuses say ok');
   return notes;
 }

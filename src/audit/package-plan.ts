@@ -1,5 +1,4 @@
-import type { Advisory } from './advisory.js';
-import { normaliseModel } from './advisory.js';
+import { listsModel, normaliseModel, type Advisory, type LookalikeFamily } from './advisory.js';
 import type { Identity } from './device.js';
 import type { Finding, Verdict } from './finding.js';
 
@@ -89,8 +88,6 @@ export function isWrongPackage(plan: PackagePlan): boolean {
   return plan.kind === 'wrong-hardware' || plan.kind === 'wrong-product' || plan.kind === 'not-a-package';
 }
 
-/** Rack ATS models with a first-generation card (removable, hw01, AOS 2.x): see ADVISORY.md. */
-const FIRST_GENERATION_MODELS = new Set(['AP7722', 'AP7750']);
 /** The application name of the second-generation Rack ATS card, the bulletins' packages. */
 const RACK_ATS_APP = 'g2ats';
 const RACK_ATS_HARDWARE = 'hw02';
@@ -158,8 +155,20 @@ interface UnitCard {
   readonly kind: 'rack-ats' | 'ats4g' | 'not-ats' | 'unknown';
 }
 
-function unitCard(identity: Identity | undefined, finding: Finding): UnitCard {
+/**
+ * What the bulletins know of a model (the only place model knowledge lives): listed (a Rack ATS
+ * of the second generation), or a look-alike of a known family.
+ */
+function modelFamily(model: string | undefined, advisories: readonly Advisory[]): 'listed' | LookalikeFamily | undefined {
+  if (model === undefined) return undefined;
+  if (advisories.some((a) => listsModel(a, model))) return 'listed';
+  for (const a of advisories) for (const l of a.lookalikes) if (l.family && l.pattern.test(model)) return l.family;
+  return undefined;
+}
+
+function unitCard(identity: Identity | undefined, finding: Finding, advisories: readonly Advisory[]): UnitCard {
   const model = identity?.model ? normaliseModel(identity.model) : undefined;
+  const family = modelFamily(model, advisories);
   const app = identity?.appFile ? /^apc_(hw\d{2})_([a-z][a-z0-9]*)_\d/i.exec(baseName(identity.appFile)) : null;
   const aos = identity?.aosFile ? /^apc_(hw\d{2})_aos_/i.exec(baseName(identity.aosFile)) : null;
   const hardware = (app?.[1] ?? aos?.[1])?.toLowerCase();
@@ -168,15 +177,14 @@ function unitCard(identity: Identity | undefined, finding: Finding): UnitCard {
   const aosMajor = aosMajorText === undefined ? undefined : Number(aosMajorText);
 
   const why: string[] = [];
-  if (model && FIRST_GENERATION_MODELS.has(model)) why.push(`${model} without the A is a first-generation Rack ATS`);
+  if (model && family === 'first-generation') why.push(`${model} is a first-generation Rack ATS`);
   if (aosMajor === 2) why.push(`its card runs AOS ${identity?.aosVersion?.trim()}`);
   if (hardware === 'hw01') why.push('its card is hardware hw01');
 
   let kind: UnitCard['kind'] = 'unknown';
   if (finding.verdict === 'not-ats') kind = 'not-ats';
-  else if ((model && /^AP44/.test(model)) || (appLine !== undefined && appLine !== RACK_ATS_APP && /ats/.test(appLine) && why.length === 0))
-    kind = 'ats4g';
-  else if ((model && /^AP77/.test(model)) || appLine === RACK_ATS_APP || why.length > 0) kind = 'rack-ats';
+  else if (family === 'other-line' || (appLine !== undefined && appLine !== RACK_ATS_APP && /ats/.test(appLine) && why.length === 0)) kind = 'ats4g';
+  else if (family === 'listed' || appLine === RACK_ATS_APP || why.length > 0) kind = 'rack-ats';
 
   return {
     ...(model !== undefined && { model }),
@@ -293,7 +301,7 @@ export function planPackage(input: PlanInput): PackagePlan {
     };
   }
   const p = parsed.name;
-  const card = unitCard(input.identity, finding);
+  const card = unitCard(input.identity, finding, advisories);
   const wrong = mismatch(p, card, finding);
   if (wrong) return wrong;
 

@@ -24,7 +24,7 @@ export async function main(rawArgv: readonly string[], io: Io = processIo(), dep
     .command(['scan [targets..]', '$0'], 'Poll each unit and report its verdict', scanOptions, async (a) => {
       code = await runScan(validate(a as Record<string, unknown>), io, deps);
     })
-    .command('check <hosts..>', 'Pre-upgrade gate: may a listed package be flashed on these units now?', checkOptions, async (a) => {
+    .command('check [hosts..]', 'Pre-upgrade gate: may a listed package be flashed on these units now?', checkOptions, async (a) => {
       code = await runCheck(a as Record<string, unknown>, io, { poll: deps });
     })
     .command('advisories', 'List the bulletins the units are judged against', advisoriesOptions, async (a) => {
@@ -57,7 +57,7 @@ export async function main(rawArgv: readonly string[], io: Io = processIo(), dep
       return EXIT.usage;
     }
     if (e instanceof UsageError || e instanceof CredentialError) {
-      io.stderr.write(`ats-audit: ${forTerminal(e.message, 400)}\nRun "ats-audit --help" for usage.\n`);
+      io.stderr.write(`ats-audit: ${forTerminal(e.message, 400)}\nRun "ats-audit${argv[0] === 'check' ? ' check' : ''} --help" for usage.\n`);
       return EXIT.usage;
     }
     throw e;

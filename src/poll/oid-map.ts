@@ -15,6 +15,16 @@ export const ATS_SYS_OBJECT_IDS = {
   ats5g: `${APC}.1.3.38`,
 } as const;
 
+const ATS_ROOTS: readonly string[] = Object.values(ATS_SYS_OBJECT_IDS);
+
+/**
+ * Whether a sysObjectID is a Rack ATS's: one of the roots above or under one. The one place
+ * that knows (the poller asks the ATS branch by it; the classifier judges by it).
+ */
+export function isAtsSysObjectId(sysObjectID: string): boolean {
+  return ATS_ROOTS.some((root) => sysObjectID === root || (sysObjectID.startsWith(root) && sysObjectID.charCodeAt(root.length) === 46));
+}
+
 /** How a value is to be read: `enum` values are checked against `values`. */
 export type ObjectKind = 'string' | 'integer' | 'enum' | 'oid';
 

@@ -1,6 +1,6 @@
 import { lookup } from 'node:dns/promises';
 import { isIP } from 'node:net';
-import { ATS_SYS_OBJECT_IDS, IDENTITY_KEYS, OBJECTS, OBJECT_KEYS, OBJECT_OIDS, type ObjectKey } from './oid-map.js';
+import { isAtsSysObjectId, IDENTITY_KEYS, OBJECTS, OBJECT_KEYS, OBJECT_OIDS, type ObjectKey } from './oid-map.js';
 import type { PollFailure, PollOutcome, RawValue, Reading, WalkedRows } from './reading.js';
 import type { SocketPool } from '../snmp/connected-dgram.js';
 import { isMissing, ObjectType, openSession, SnmpRequestError, type SessionOptions, type SnmpSession, type Varbind } from '../snmp/session.js';
@@ -52,8 +52,6 @@ const MAX_WALK_REQUESTS = 4;
 
 // Built once: the same for every unit.
 const OID_TO_KEY = new Map<string, ObjectKey>(OBJECT_KEYS.map((k) => [OBJECTS[k].oid, k]));
-const ATS_ROOTS = Object.values(ATS_SYS_OBJECT_IDS);
-const ATS_ROOT_PREFIXES = ATS_ROOTS.map((root) => `${root}.`);
 
 export const defaultDeps: PollDeps = {
   open: openSession,
@@ -286,7 +284,7 @@ function typeName(type: number): string {
 
 function looksLikeAts(r: Reading): boolean {
   const oid = r.sysObjectID?.type === 'oid' ? r.sysObjectID.value : undefined;
-  return r.atsIdentModelNumber !== undefined || (oid !== undefined && ATS_ROOTS.some((root, i) => oid === root || oid.startsWith(ATS_ROOT_PREFIXES[i]!)));
+  return r.atsIdentModelNumber !== undefined || (oid !== undefined && isAtsSysObjectId(oid));
 }
 
 const usable = (v: RawValue | undefined) => v?.type === 'integer' && v.value >= 0;

@@ -3,12 +3,14 @@ import type { Advisory } from '../audit/advisory.js';
 import type { AuditResult } from '../audit/audit-result.js';
 import { classify } from '../audit/classify.js';
 import { evaluate } from '../audit/evaluate.js';
-import type { Finding } from '../audit/finding.js';
+import { interruptedResult, unreachable } from '../audit/no-answer.js';
 import { defaultDeps, INTERRUPTED_BEFORE, pollUnit, type PollDeps, type PollOptions } from '../poll/poll-unit.js';
 import { rateLimiter } from './rate-limit.js';
 import { SocketPool } from '../snmp/connected-dgram.js';
-import type { PollFailure } from '../poll/reading.js';
-import type { AuditTarget, Target } from '../targets/target.js';
+import type { AuditTarget } from '../targets/target.js';
+
+// The findings of units that gave no usable answer live in audit/no-answer.ts.
+export { invalidTargetResult, unreachable } from '../audit/no-answer.js';
 
 // Targets in, one result per target out. A count of units in flight bounds them; the target
 // iterable is pulled only when a slot is free, so a lazy list (a /16) is never held in memory.
@@ -253,29 +255,4 @@ async function auditWith(t: AuditTarget, options: Pick<ScanOptions, 'advisories'
     raw: { reading: outcome.reading, walked: outcome.walked },
     requests: outcome.requests,
   };
-}
-
-/** A unit the interrupted scan did not finish: listed, verdict unknown, never guessed. */
-function interruptedResult(target: Target, reason: string, requests = 0): AuditResult {
-  return { target, finding: { verdict: 'unknown', reason, action: 'Audit this unit again.' }, requests };
-}
-
-export function unreachable(f: PollFailure): Finding {
-  return {
-    verdict: 'unreachable',
-    reason: f.message,
-    action:
-      f.kind === 'dns'
-        ? 'Check the host name or use the IP address.'
-        : f.kind === 'timeout'
-          ? 'Check the unit is powered and networked, SNMP is enabled on its card, and the community/version match.'
-          : f.kind === 'refused'
-            ? 'Check the port (SNMP agents listen on 161) and that SNMP is enabled on the unit\'s card.'
-            : 'Check the unit\'s SNMP configuration; see the reason.',
-  };
-}
-
-/** A target that could not be audited at all (bad input): still reported, never dropped. */
-export function invalidTargetResult(target: Target, message: string): AuditResult {
-  return { target, finding: { verdict: 'unreachable', reason: message, action: 'Fix the target in the inventory.' }, requests: 0 };
 }

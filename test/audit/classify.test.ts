@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { loadBundledAdvisories } from '../../src/audit/advisory.js';
 import { classify } from '../../src/audit/classify.js';
+import { evaluate } from '../../src/audit/evaluate.js';
 import type { RawValue, Reading } from '../../src/poll/reading.js';
 
 const s = (value: string): RawValue => ({ type: 'string', value });
@@ -163,5 +165,119 @@ describe('classify: damaged device text', () => {
     expect(pdu.kind === 'not-ats' && pdu.why).toMatch(/sysDescr is not valid UTF-8 \(shown with replacement characters\); sysName is over-long \(cut to its first 1024 characters\)/);
     const ats = classify({ ...ap7724, sysLocation: { type: 'string', value: 'row \uFFFD', invalidUtf8: true } });
     expect(ats.kind === 'ats' && ats.state.anomalies).toEqual(['sysLocation is not valid UTF-8 (shown with replacement characters)']);
+  });
+});
+
+describe('classify: issue 9, a model must be a clean model string', () => {
+  const advisories = loadBundledAdvisories();
+  const judged = (reading: Reading) => evaluate(classify(reading), advisories);
+  // The seen failure: loaded, both inputs live, and the model padded or a formula.
+  const loadedBothLive: Reading = { ...ap7724, atsInputVoltageA: i(230), atsInputVoltageB: i(230) };
+
+  it('trims only trailing NUL and space padding', () => {
+    for (const padded of ['AP7724\0', 'AP7724 ', 'AP7724\0\0 \0', 'AP7724   ']) {
+      const d = classify({ ...ap7724, atsIdentModelNumber: s(padded) });
+      expect(d.kind === 'ats' && d.identity.model, JSON.stringify(padded)).toBe('AP7724');
+      expect(d.kind === 'ats' && d.doubts, JSON.stringify(padded)).toBeUndefined();
+      expect(judged({ ...loadedBothLive, atsIdentModelNumber: s(padded) }).verdict).toBe('at-risk');
+    }
+  });
+
+  it.each([
+    ['AP77\u000024', /control character \(U\+0000 at position 5\)/],
+    ['AP7724\u0007', /control character \(U\+0007/],
+    ['AP7722\u200b', /control character \(U\+200B/],
+    ['\u202eAP7722', /control character \(U\+202E/],
+    [' AP7722', /not shaped like an APC part number/],
+    ['AP7722\t', /control character \(U\+0009/],
+    ['=HYPERLINK("http://x.example/","AP7722")', /looks like a spreadsheet formula/],
+    ['+AP7722', /looks like a spreadsheet formula/],
+    ['-AP7722', /looks like a spreadsheet formula/],
+    ['@SUM(A1)', /looks like a spreadsheet formula/],
+    ['Rack ATS', /not shaped like an APC part number/],
+    ['AP77224XYZ', /not shaped like an APC part number/],
+  ])('%j leaves the unit unknown, never not-affected', (model, why) => {
+    // The sysDescr MN: is dropped so that only the model under test speaks.
+    const reading = { ...loadedBothLive, sysDescr: s('APC Web/SNMP Management Card (MB:v3.9.2 PF:v3.7.4 AF1:v3.7.1)'), atsIdentModelNumber: s(model) };
+    const d = classify(reading);
+    expect(d.kind).toBe('ats');
+    expect(d.kind === 'ats' && d.doubts?.model).toMatch(why);
+    const f = evaluate(d, advisories);
+    expect(f.verdict).toBe('unknown');
+    expect(f.reason).toMatch(/model cannot be trusted/);
+    expect(f.reason).toMatch(why);
+  });
+
+  it('a damaged (not UTF-8, cut) or wrongly typed model is doubted, not replaced by sysDescr', () => {
+    for (const bad of [
+      { type: 'string', value: 'AP7722\uFFFD', invalidUtf8: true },
+      { type: 'string', value: 'AP7722', truncated: true },
+      { type: 'integer', value: 7722 },
+    ] as RawValue[]) {
+      const f = judged({ ...loadedBothLive, atsIdentModelNumber: bad });
+      expect(f.verdict, JSON.stringify(bad)).toBe('unknown');
+      expect(f.reason).toMatch(/model cannot be trusted/);
+    }
+  });
+
+  it('a model beside a sysObjectID of another product is a disagreement', () => {
+    const f = judged({ ...loadedBothLive, sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') });
+    expect(f.verdict).toBe('unknown');
+    expect(f.reason).toMatch(/sysObjectID 1\.3\.6\.1\.4\.1\.318\.1\.3\.4\.8 is not a Rack ATS's, but atsIdentModelNumber says "AP7724"/);
+  });
+
+  it('a blank model is "not said": sysDescr MN: stands in, and must itself be clean', () => {
+    const d = classify({ ...ap7724, atsIdentModelNumber: s('\0\0\0') });
+    expect(d.identity).toMatchObject({ model: 'AP7724', modelFrom: 'sysDescr' });
+    const bad = classify({ ...ap7724, atsIdentModelNumber: undefined, sysDescr: s(AP7724_DESCR.replace('MN:AP7724', 'MN:=1+1')) });
+    expect(bad.kind === 'ats' && bad.doubts?.model).toMatch(/sysDescr MN: the model "=1\+1" looks like a spreadsheet formula/);
+  });
+});
+
+describe('classify: issue 9, atsIdentModelNumber and sysDescr MN: must agree', () => {
+  const advisories = loadBundledAdvisories();
+  it('a first-generation model beside a listed MN: is unknown with both values', () => {
+    const f = evaluate(classify({ ...ap7724, atsIdentModelNumber: s('AP7722') }), advisories);
+    expect(f.verdict).toBe('unknown');
+    expect(f.reason).toContain('atsIdentModelNumber says "AP7722" but sysDescr MN: says "AP7724"');
+  });
+
+  it('agreement after trimming padding and case is agreement', () => {
+    const d = classify({ ...ap7724, atsIdentModelNumber: s('ap7724\0 ') });
+    expect(d.kind === 'ats' && d.doubts).toBeUndefined();
+  });
+
+  it('firmware and serial from two sources: a disagreement is kept as a doubt and named', () => {
+    const d = classify({ ...ap7724, cardAppVersion: s('v3.9.2'), atsIdentSerialNumber: s('5A1516T99999') });
+    expect(d.kind === 'ats' && d.doubts).toEqual({
+      firmware: 'card firmware object says application v3.9.2 but sysDescr says v3.7.1',
+      serial: 'atsIdentSerialNumber says "5A1516T99999" but sysDescr SN: says "5A1516T15268"',
+    });
+  });
+
+  it('output current: one object reading 0.0 A beside the other reading a load is named and never "no load"', () => {
+    const d = classify({ ...ap7724, atsOutputCurrent: i(0), atsOutputBankCurrent: i(77) });
+    expect(d.kind === 'ats' && d.state.outputAmps).toBe(7.7);
+    expect(d.kind === 'ats' && d.state.anomalies).toContain('atsOutputCurrent reads 0.0 A but atsOutputBankCurrent reads 7.7 A; the larger is taken');
+  });
+});
+
+describe('classify + evaluate: issue 9, "not an ATS" needs agreement too', () => {
+  const advisories = loadBundledAdvisories();
+  it('a PDU sysObjectID beside a sysDescr MN: naming a listed model is unknown, both named', () => {
+    const f = evaluate(
+      classify({ sysDescr: s(AP7724_DESCR), sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') }),
+      advisories,
+    );
+    expect(f.verdict).toBe('unknown');
+    expect(f.reason).toMatch(/not a Rack ATS .*but sysDescr MN: names "AP7724", a model on FA156178: the sources disagree/);
+  });
+
+  it('a PDU whose MN: is its card (AP9631, not on any bulletin) stays not-ats', () => {
+    const f = evaluate(
+      classify({ sysDescr: s(AP7724_DESCR.replace('MN:AP7724', 'MN:AP9631')), sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') }),
+      advisories,
+    );
+    expect(f.verdict).toBe('not-ats');
   });
 });

@@ -58,16 +58,47 @@ const table: Row[] = [
     /no load attached/,
   ],
   [
-    'secondary failed by status while its voltage mirrors A',
-    ats({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 231, B: 231 } }),
-    'safe-to-upgrade',
-    /Source B status says failed but its input reads 231 V; status decides/,
+    'issue 9: secondary status failed but its input reads line voltage (208 V): unknown, both named',
+    ats({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 208, B: 208 }, redundancy: 'lost' }),
+    'unknown',
+    /secondary Source B status says failed, but its input reads 208 V \(line voltage\): the signals disagree/,
+    /Check on site that Source B is really disconnected/,
   ],
   [
-    'status ok but 0 V: status decides, disagreement said',
+    'issue 9: secondary failed beside "fully redundant": unknown, both named',
+    ats({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230 }, redundancy: 'full' }),
+    'unknown',
+    /secondary Source B status says failed, but atsStatusRedundancyState says fully redundant/,
+  ],
+  [
+    'issue 9: primary status ok but its input reads 0 V while the secondary is failed: unknown',
+    ats({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 0, B: 0 }, redundancy: 'lost' }),
+    'unknown',
+    /primary Source A status says ok but its input reads 0 V/,
+  ],
+  [
+    'issue 9: every signal agrees (failed, no voltage reported, redundancy lost, on primary): safe stays',
+    ats({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: {}, redundancy: 'lost' }),
+    'safe-to-upgrade',
+    /secondary Source B is not live and the unit runs on primary Source A alone/,
+  ],
+  [
+    'issue 9: every signal agrees, redundancy not reported, B reads 0 V: safe stays',
+    ats({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 0 }, redundancy: undefined }),
+    'safe-to-upgrade',
+    /not live/,
+  ],
+  [
+    'status ok but 0 V: status alone proves live (at-risk), disagreement said',
     ats({ inputVoltage: { A: 230, B: 0 } }),
     'at-risk',
-    /Source B status says ok but its input reads 0 V/,
+    /Source B status says ok but its input reads 0 V; taken as live/,
+  ],
+  [
+    'redundancy lost beside two ok statuses: named, status still proves live',
+    ats({ redundancy: 'lost' }),
+    'at-risk',
+    /atsStatusRedundancyState says redundancy lost but both source statuses say ok/,
   ],
   ['comm lost: stale data', ats({ commStatus: 'lost' }), 'unknown', /lost communication with the switch, so its status values are stale/],
   ['comm never discovered', ats({ commStatus: 'never-discovered', outputAmps: 0 }), 'unknown', /never had communication/],
@@ -87,7 +118,7 @@ const table: Row[] = [
   ],
   [
     'load not reported but procedure 1 holds',
-    ats({ outputAmps: undefined, sourceStatus: { A: 'ok', B: 'fail' } }),
+    ats({ outputAmps: undefined, sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 0 }, redundancy: 'lost' }),
     'safe-to-upgrade',
     /load not reported/,
   ],
@@ -140,6 +171,12 @@ const table: Row[] = [
   ['model compares without case or blanks', ats({}, ' ap7752j '), 'at-risk', /is on FA156178/],
   ['Rack ATS with no model at all', ats({}, null), 'unknown', /reported no usable model number/],
   [
+    'issue 9: a doubted model is never judged, even one not on the bulletin',
+    { ...(ats({}, 'AP7722') as Extract<Device, { kind: 'ats' }>), doubts: { model: 'atsIdentModelNumber says "AP7722" but sysDescr MN: says "AP7724"' } },
+    'unknown',
+    /model cannot be trusted: atsIdentModelNumber says "AP7722" but sysDescr MN: says "AP7724"/,
+  ],
+  [
     'not an ATS',
     { kind: 'not-ats', identity: { sysObjectID: '1.3.6.1.4.1.318.1.3.4.8' }, why: 'answered SNMP but is not a Rack ATS (rack PDU)' },
     'not-ats',
@@ -175,6 +212,15 @@ describe('evaluate: device states -> verdicts', () => {
         expect(f.verdict).toBe('unknown');
       }
     }
+  });
+
+  it('issue 9: facts say the secondary is live on status alone, dead only when status and voltage agree', () => {
+    const live = (state: Partial<AtsState>) => evaluate(ats(state), advisories).facts?.secondaryLive;
+    expect(live({ inputVoltage: { A: 230, B: 0 } })).toBe('yes');
+    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 208 } })).toBe('unknown');
+    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 3 }, redundancy: 'lost' })).toBe('no');
+    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230 }, redundancy: 'lost' })).toBe('no');
+    expect(live({ sourceStatus: { A: 'ok', B: 'fail' }, inputVoltage: { A: 230, B: 0 }, redundancy: 'full' })).toBe('unknown');
   });
 
   it('reports the derived facts', () => {

@@ -188,3 +188,40 @@ describe('planPackage', () => {
     expect(p).toMatchObject({ kind: 'listed', advisoryIds: ['TEST-1'] });
   });
 });
+
+describe('package plan: model knowledge comes only from the bulletins (issue 10)', () => {
+  const madeUp = parseAdvisory(
+    {
+      id: 'TEST-FAMILY',
+      title: 't',
+      source: 's',
+      hazard: 'h',
+      models: ['AP9990A'],
+      packages: ['apc_hw02_aos390_g2ats392.exe'],
+      procedures: { 'isolate-secondary': 'a', 'remove-load': 'b' },
+      lookalikes: [
+        { pattern: '^AP9990$', family: 'first-generation', note: 'first generation of the made-up line' },
+        { pattern: '^AP98', family: 'other-line', note: 'another made-up line' },
+      ],
+    },
+    'family.json',
+  );
+  const only = (identity: Identity) =>
+    planPackage({ packageFile: 'apc_hw02_aos390_g2ats392.exe', advisories: [madeUp], identity, finding: evaluate({ kind: 'ats', identity, state: LOADED_REDUNDANT }, [madeUp]) });
+
+  it('a look-alike of family first-generation is wrong hardware for the 3.x package, by model alone', () => {
+    const p = only({ model: 'AP9990' });
+    expect(p.kind).toBe('wrong-hardware');
+    expect(p.reason).toMatch(/AP9990 is a first-generation Rack ATS/);
+  });
+
+  it('a look-alike of family other-line is the wrong product for Rack ATS firmware', () => {
+    expect(only({ model: 'AP9812' }).kind).toBe('wrong-product');
+  });
+
+  it('without a bulletin that names them, AP7722 and AP4423 carry no model knowledge: only their card decides', () => {
+    expect(only({ model: 'AP7722' }).kind).not.toBe('wrong-hardware');
+    expect(only({ model: 'AP4423' }).kind).not.toBe('wrong-product');
+    expect(only({ model: 'AP7722', ...card('hw01', 'v2.6.4', 'ats', 'v2.6.5') }).kind).toBe('wrong-hardware');
+  });
+});

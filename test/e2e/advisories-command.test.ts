@@ -87,6 +87,17 @@ describe('ats-audit advisories', () => {
     ]);
   });
 
+  it('shows the firmware and serial scope of each bulletin (issue 10: acted on, so shown)', async () => {
+    const path = file('scoped.json', { ...extra, id: 'TEST-SCOPE', firmware: [{ from: 'v3.5.7', to: 'v3.7.1' }], serials: [{ from: '5A15' }] });
+    const r = await run(['advisories', '--advisory', path]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('  firmware:   all; serials: all');
+    expect(r.stdout).toContain('  firmware:   v3.5.7 to v3.7.1; serials: 5A15 and later');
+    const json = await run(['advisories', '--advisory', path, '--json']);
+    const listed = (JSON.parse(json.stdout) as { advisories: Array<{ id: string; firmware: unknown; serials: unknown }> }).advisories;
+    expect(listed.find((a) => a.id === 'TEST-SCOPE')).toMatchObject({ firmware: [{ from: 'v3.5.7', to: 'v3.7.1' }], serials: [{ from: '5A15' }] });
+  });
+
   it('rejects an invalid bulletin with every problem and the file name (exit 2, nothing on stdout)', async () => {
     const path = file('broken.json', { id: 'X', title: '', models: [], packages: ['a.exe'] });
     const r = await run(['advisories', '--advisory', path]);
@@ -105,7 +116,9 @@ describe('ats-audit advisories', () => {
 
     const notJson = await run(['advisories', '--advisory', file('text.json', 'models: AP7721')]);
     expect(notJson.code).toBe(2);
-    expect(notJson.stderr).toMatch(/text\.json: cannot read advisory: .*JSON/);
+    expect(notJson.stderr).toMatch(/text\.json: not valid JSON/);
+    // Issue 9: an --advisory error never quotes the file (it may be a secret given by mistake).
+    expect(notJson.stderr).not.toContain('AP7721');
 
     const dup = file('dup.json', { ...extra, id: 'FA156178' });
     const twice = await run(['advisories', '--advisory', dup]);

@@ -11,7 +11,10 @@
 //   - faults that spoil the very first answer: unreachable;
 //   - anything else (wrong data, faults that start later): the healthy verdict, unknown or
 //     unreachable - never a more reassuring verdict than the truth; and wrong data sent from the
-//     start is named in the reason.
+//     start is named in the reason;
+//   - models that are not clean part numbers (formula, control character, wrong shape, another
+//     model than sysDescr's MN:) and status/voltage or status/redundancy conflicts (issue 9):
+//     unknown or unreachable only, the reason naming the disagreement; padded models: exact.
 //
 // CI runs a few fixed seeds. Locally: FUZZ_SEEDS=200 (and FUZZ_SEED=first, FUZZ_UNITS=n,
 // FUZZ_KNOWN_BUGS=1 to include faults marked `bug` (none today: every fault found so far is fixed), FUZZ_VERBOSE=1 for
@@ -68,7 +71,9 @@ type Expectation =
   | { readonly kind: 'exact' }
   | { readonly kind: 'exact-or-unreachable' }
   | { readonly kind: 'unreachable' }
-  | { readonly kind: 'no-better'; readonly names?: string };
+  | { readonly kind: 'no-better'; readonly names?: string }
+  /** Only unknown or unreachable: data that must never yield a clear verdict (issue 9). */
+  | { readonly kind: 'uncertain'; readonly names?: string };
 
 interface FuzzUnit {
   readonly unit: FaultUnit;
@@ -323,6 +328,72 @@ function planAnyFault(rng: Rng, table: AgentTable, t: GoodTemplate, version: '1'
       ],
     );
   }
+  if (isAts && t.description.kind === 'ats') {
+    const d = t.description;
+    const model = d.model;
+    options.push(
+      [
+        2,
+        () => {
+          // Issue 9: NUL or space padding is trimmed; the verdict stands.
+          const pad = pick(rng, ['\0', '\0\0\0\0', ' ', '   ', '\0 \0 ']);
+          return {
+            fault: { kind: 'values', values: { atsIdentModelNumber: v.str(model + pad) }, label: 'model-padded' },
+            expect: { kind: 'exact' },
+            label: `values:atsIdentModelNumber:padded:${JSON.stringify(pad)}`,
+          };
+        },
+      ],
+      [
+        3,
+        () => {
+          // Issue 9: formula-like, control characters, not a part number, or another model than
+          // sysDescr's MN: - never a clear verdict.
+          const mutation = pick(rng, ['formula', 'control', 'shape', 'mismatch'] as const);
+          const value =
+            mutation === 'formula'
+              ? `${pick(rng, ['=', '+', '-', '@'])}${pick(rng, [`HYPERLINK("http://x.example/","${model}")`, model, 'SUM(1)'])}`
+              : mutation === 'control'
+                ? `${model.slice(0, randInt(rng, 0, model.length))}${pick(rng, ['\u0000', '\u0007', '\u001b', '\u200b', '\u202e', '\u0085'])}${model.slice(3)}`
+                : mutation === 'shape'
+                  ? pick(rng, ['Rack ATS', `${model}-XYZW`, `X${model}`, `AP${randInt(rng, 10, 999)}`])
+                  : pick(rng, ['AP7722', 'AP7750', 'AP4423', 'AP7721', 'AP7753'].filter((m) => m !== model));
+          return {
+            fault: { kind: 'values', values: { atsIdentModelNumber: v.str(value) }, label: `model-${mutation}` },
+            expect: { kind: 'uncertain', names: 'model cannot be trusted' },
+            label: `values:atsIdentModelNumber:${mutation}:${JSON.stringify(value)}`,
+          };
+        },
+      ],
+    );
+    // Status/voltage and status/redundancy conflicts on a loaded unit with a primary: the
+    // secondary reads failed, but its input reads line voltage, or redundancy says full.
+    const loaded = d.output.form === '1U' ? d.output.tenths > 0 : d.output.bankTenths[0] > 0;
+    if (loaded && (d.preferredSource === 'A' || d.preferredSource === 'B') && d.model !== 'AP7722') {
+      const secondary = d.preferredSource === 'A' ? 'B' : 'A';
+      const statusKey = `atsStatusSource${secondary}Status` as const;
+      const voltsKey = `atsInputVoltage${secondary}` as const;
+      options.push([
+        3,
+        () => {
+          const conflict = pick(rng, ['voltage', 'redundancy'] as const);
+          const volts = randInt(rng, 100, 250);
+          return {
+            fault: {
+              kind: 'values',
+              values:
+                conflict === 'voltage'
+                  ? { [statusKey]: v.int(1), [voltsKey]: v.int(volts), atsStatusRedundancyState: v.int(1) }
+                  : { [statusKey]: v.int(1), [voltsKey]: v.int(0), atsStatusRedundancyState: v.int(2) },
+              label: `${conflict}-conflict`,
+            },
+            expect: { kind: 'uncertain', names: conflict === 'voltage' ? `its input reads ${volts} V` : 'atsStatusRedundancyState says fully redundant' },
+            label: `values:${conflict}-conflict:secondary-${secondary}`,
+          };
+        },
+      ]);
+    }
+  }
   options.push(
     [
       3,
@@ -430,10 +501,12 @@ function violation(u: FuzzUnit, r: AuditResult, received: number, retries: numbe
         ? [healthy, 'unreachable']
         : u.expect.kind === 'unreachable'
           ? ['unreachable']
-          : [healthy, 'unknown', 'unreachable'];
+          : u.expect.kind === 'uncertain'
+            ? ['unknown', 'unreachable']
+            : [healthy, 'unknown', 'unreachable'];
   if (!allowed.includes(got)) return `verdict ${got}, allowed ${allowed.join('/')}: ${r.finding.reason}`;
   if (!r.finding.reason.trim()) return 'empty reason';
-  if (u.expect.kind === 'no-better' && u.expect.names && got !== 'unreachable' && !r.finding.reason.includes(u.expect.names)) {
+  if ((u.expect.kind === 'no-better' || u.expect.kind === 'uncertain') && u.expect.names && got !== 'unreachable' && !r.finding.reason.includes(u.expect.names)) {
     return `reason does not name ${u.expect.names}: ${r.finding.reason}`;
   }
   // v1 fallbacks (object by object) and three bounded column walks, each possibly retried.
@@ -505,7 +578,9 @@ it(`survives ${SEEDS} seed(s) × ${UNITS} random units from seed ${FIRST_SEED}${
   if (VERBOSE) {
     const byFault = new Map<string, number>();
     for (const l of outcomes.flatMap((o) => o.labels)) {
-      const k = l.split(' on ')[0]!.replace(/:.*$/, '');
+      // "values:atsIdentModelNumber:formula:..." counts as "values:atsIdentModelNumber:formula".
+      const head = l.split(' on ')[0]!;
+      const k = head.startsWith('values:') ? head.split(':').slice(0, 3).join(':') : head.replace(/:.*$/, '');
       byFault.set(k, (byFault.get(k) ?? 0) + 1);
     }
     console.log(

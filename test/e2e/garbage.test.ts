@@ -297,14 +297,63 @@ const CASES: readonly Case[] = [
   {
     name: 'type-model-integer',
     fault: { kind: 'values', label: 'atsIdentModelNumber = INTEGER 7724', values: { atsIdentModelNumber: v.int(7724) } },
-    why: 'an integer model is ignored and the model comes from sysDescr MN:AP7724, so the verdict stands',
+    why: 'an integer model is not a model (issue 9): sysDescr MN:AP7724 does not stand in for it, the unit is unknown',
     expect: {
-      verdict: 'at-risk',
+      verdict: 'unknown',
       check: (r) => {
-        expect(r.identity?.model).toBe('AP7724');
-        expect(r.identity?.modelFrom).toBe('sysDescr');
+        expect(r.finding.reason).toMatch(/model cannot be trusted: atsIdentModelNumber sent an integer/);
+        expect(r.identity?.model).toBeUndefined();
       },
     },
+  },
+  // -- issue 9: identity and signals must agree (AP7724: primary B, secondary A, 7.7 A) --
+  {
+    name: 'model-nul-padded',
+    fault: { kind: 'values', label: 'atsIdentModelNumber = "AP7724\\0"', values: { atsIdentModelNumber: v.str('AP7724\0') } },
+    why: 'trailing NUL padding is trimmed: still AP7724, loaded and redundant (was not-affected before issue 9)',
+    expect: { verdict: 'at-risk', check: (r) => expect(r.identity?.model).toBe('AP7724') },
+  },
+  {
+    name: 'model-formula',
+    fault: { kind: 'values', label: 'atsIdentModelNumber = =HYPERLINK(...)', values: { atsIdentModelNumber: v.str('=HYPERLINK("http://x.example/","AP7722")') } },
+    why: 'a formula is not a model: never not-affected',
+    expect: { verdict: 'unknown', reason: /model cannot be trusted: atsIdentModelNumber: the model .* looks like a spreadsheet formula/ },
+  },
+  {
+    name: 'model-mismatch',
+    fault: { kind: 'values', label: 'atsIdentModelNumber = AP7722 beside MN:AP7724', values: { atsIdentModelNumber: v.str('AP7722') } },
+    why: 'the two sources of the model disagree: unknown, both named',
+    expect: { verdict: 'unknown', reason: /atsIdentModelNumber says "AP7722" but sysDescr MN: says "AP7724"/ },
+  },
+  {
+    name: 'status-voltage-conflict',
+    fault: {
+      kind: 'values',
+      label: 'secondary A status fail at 221 V',
+      values: { atsStatusSourceAStatus: v.int(1), atsStatusRedundancyState: v.int(1) },
+    },
+    why: 'status says the secondary failed, its input reads line voltage: not proved dead, so not safe',
+    expect: { verdict: 'unknown', reason: /secondary Source A status says failed, but its input reads 221 V \(line voltage\)/ },
+  },
+  {
+    name: 'redundancy-conflict',
+    fault: {
+      kind: 'values',
+      label: 'secondary A failed at 0 V, redundancy full',
+      values: { atsStatusSourceAStatus: v.int(1), atsInputVoltageA: v.int(0), atsStatusRedundancyState: v.int(2) },
+    },
+    why: '"fully redundant" beside a failed secondary is a disagreement',
+    expect: { verdict: 'unknown', reason: /atsStatusRedundancyState says fully redundant/ },
+  },
+  {
+    name: 'all-signals-agree',
+    fault: {
+      kind: 'values',
+      label: 'secondary A failed at 0 V, redundancy lost',
+      values: { atsStatusSourceAStatus: v.int(1), atsInputVoltageA: v.int(0), atsStatusRedundancyState: v.int(1) },
+    },
+    why: 'control: every signal agrees the secondary is dead and the unit runs on primary B: safe stays safe',
+    expect: { verdict: 'safe-to-upgrade', reason: /secondary Source A is not live and the unit runs on primary Source B alone/ },
   },
   {
     name: 'type-model-oid',

@@ -159,8 +159,9 @@ describe('CSV', () => {
     expect(cell('text-invalid-utf8', 'sys_name')).toBe('A\ufffd\ufffdB\ufffd');
     expect(cell('text-over-long', 'sys_name')).toHaveLength(MAX_TEXT);
     // The model is quoted at the start of the reason: that cell is guarded too.
-    expect(cell('model-hyperlink', 'reason')).toMatch(/^'=HYPERLINK\("http:\/\/evil"\) is not on FA156178/);
-    expect(cell('model-at', 'model')).toBe(`'@SUM(1)`);
+    // A formula is not a model (issue 9): the reason quotes it, and the model cell stays empty.
+    expect(cell('model-hyperlink', 'reason')).toMatch(/^Rack ATS, but its model cannot be trusted: .*=HYPERLINK.* looks like a spreadsheet formula/);
+    expect(cell('model-hyperlink', 'model')).toBe('');
   });
 
   it('guards reason cells that quote device text, wherever it lands', () => {
@@ -187,7 +188,7 @@ describe('console table', () => {
       // Escapes are shown, not acted on: the OSC title and the 8-bit CSI are readable text.
       expect(plain).toContain('\\x1b]0;pwned\\x07');
       expect(plain).toContain('\\x9b31mred');
-      expect(plain).toContain('=HYPERLINK("http://evil") is not on FA156178');
+      expect(plain).toContain('=HYPERLINK(\\"http://evil\\")');
       expect(plain).toMatch(/\d+ units: /);
     });
   }
@@ -256,6 +257,14 @@ describe('JSON', () => {
   // card has: "A\ufffd\ufffdB" or 1024 characters of "Lxxx" must not decide a clear verdict.
   // Today such a model is judged as given: "... is not on FA156178", not-affected (exit 0),
   // with the damage only noted in the reason.
+  it('issue 9: every model that is not a clean part number (formula, control character, damaged) leaves the unit unknown', () => {
+    for (const p of placed.filter((x) => x.where === 'model')) {
+      const u = unit(p.name);
+      expect(u.verdict, `${p.name}: ${u.reason}`).toBe('unknown');
+      expect(u.reason, p.name).toMatch(/model cannot be trusted/);
+    }
+  });
+
   it('does not call a unit not-affected on a model that was not valid UTF-8 or was cut', () => {
     for (const name of ['model-invalid-utf8', 'model-over-long']) {
       const u = unit(name);

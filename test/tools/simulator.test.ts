@@ -76,7 +76,13 @@ function oracle(unit: SimUnit): Verdict {
   const tenths = typeof phase === 'number' && phase >= 0 ? phase : typeof bank === 'number' && bank >= 0 ? bank : undefined;
   if (tenths === 0) return 'safe-to-upgrade';
   const onPrimary = primary !== undefined && source(value('atsStatusSelectedSource')) === primary && state[primary] === 'ok';
-  if (secondary !== undefined && state[secondary] === 'fail' && onPrimary) return 'safe-to-upgrade';
+  if (secondary !== undefined && state[secondary] === 'fail' && onPrimary) {
+    // Procedure 1 needs every signal to agree (issue 9): the secondary's voltage reads dead where
+    // reported, and the redundancy state does not say fully redundant.
+    const volts = value(secondary === 'A' ? 'atsInputVoltageA' : 'atsInputVoltageB');
+    const agree = !(typeof volts === 'number' && volts >= 50) && value('atsStatusRedundancyState') !== 2;
+    return agree ? 'safe-to-upgrade' : 'unknown';
+  }
   if (primary !== undefined && state[primary] === 'fail') return 'unknown';
   const secondaryLive = secondary !== undefined ? state[secondary] : state.A === 'ok' && state.B === 'ok' ? 'ok' : undefined;
   if (tenths !== undefined && tenths > 0 && secondaryLive === 'ok') return 'at-risk';

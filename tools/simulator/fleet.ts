@@ -228,8 +228,8 @@ const DEMO: readonly Template[] = [
       output: { form: '1U', tenths: 28 },
     }),
     expect: {
-      verdict: 'safe-to-upgrade',
-      why: 'secondary B status fail, on primary A ok (procedure 1); B voltage 208 V mirrors A and disagrees with the status',
+      verdict: 'unknown',
+      why: 'secondary B status fail, but its input reads 208 V: the signals disagree, so procedure 1 is not proved (never a false safe)',
     },
   },
   {

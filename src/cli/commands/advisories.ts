@@ -71,6 +71,9 @@ export interface AdvisoryListing {
   readonly hazard: string;
   readonly models: readonly string[];
   readonly packages: readonly string[];
+  /** "all", or the ranges the bulletin is limited to. */
+  readonly firmware: 'all' | ReadonlyArray<{ readonly from?: string; readonly to?: string }>;
+  readonly serials: 'all' | ReadonlyArray<{ readonly from?: string; readonly to?: string }>;
   readonly procedures: Readonly<Record<string, string>>;
   readonly lookalikes: ReadonlyArray<{ readonly pattern: string; readonly note: string }>;
 }
@@ -85,6 +88,8 @@ export function advisoryListing(a: LoadedAdvisory): AdvisoryListing {
     hazard: advisory.hazard,
     models: [...advisory.models],
     packages: [...advisory.packages],
+    firmware: advisory.firmware,
+    serials: advisory.serials,
     procedures: { ...advisory.procedures },
     lookalikes: advisory.lookalikes.map((l) => ({ pattern: l.pattern.source, note: l.note })),
   };
@@ -106,6 +111,7 @@ export function renderAdvisories(list: readonly LoadedAdvisory[]): string {
       `  hazard:     ${t(a.hazard)}`,
       `  models:     ${a.models.map(t).join(', ')} (exact: suffixes matter)`,
       `  packages:   ${a.packages.map(t).join(', ')}`,
+      `  firmware:   ${scope(a.firmware, t)}; serials: ${scope(a.serials, t)}`,
     );
     for (const [id, text] of Object.entries(a.procedures)) lines.push(`  procedure ${t(id)}: ${t(text)}`);
     for (const l of a.lookalikes) lines.push(`  not listed: /${t(l.pattern)}/: ${t(l.note)}`);
@@ -114,6 +120,12 @@ export function renderAdvisories(list: readonly LoadedAdvisory[]): string {
   const n = list.length;
   lines.push(`${n} ${n === 1 ? 'bulletin' : 'bulletins'}: ${list.map((x) => t(x.advisory.id)).join(', ')}`);
   return `${lines.join('\n')}\n`;
+}
+
+/** "all", or "v3.5.7 to v3.7.1, v6.4.0 and later". */
+function scope(ranges: AdvisoryListing['firmware'], t: (s: string) => string): string {
+  if (ranges === 'all') return 'all';
+  return ranges.map((r) => (r.from && r.to ? `${t(r.from)} to ${t(r.to)}` : r.from ? `${t(r.from)} and later` : `up to ${t(r.to ?? '')}`)).join(', ');
 }
 
 function validateArgs(a: Record<string, unknown>): AdvisoriesArgs {

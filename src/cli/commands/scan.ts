@@ -11,7 +11,8 @@ import { forTerminal } from '../../report/sanitize.js';
 import { compareForTable, shouldUseColor } from '../../report/table.js';
 import type { Progress } from '../progress.js';
 import { capConcurrency, defaultConcurrency } from '../../scan/fd-limit.js';
-import { invalidTargetResult, scan, SCAN_DEFAULTS } from '../../scan/scan.js';
+import { invalidTargetResult } from '../../audit/no-answer.js';
+import { scan, SCAN_DEFAULTS } from '../../scan/scan.js';
 import { redact } from '../../snmp/session.js';
 import { buildTargets, type TargetList } from '../../targets/list.js';
 import { targetKey, type AuditTarget, type Target } from '../../targets/target.js';
@@ -60,10 +61,7 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const format = resolveFormat(args, io.stdout.isTTY === true);
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
 
-  const inventories: Array<{ file: string; text: string }> = [];
-  for (const file of args.inventory) {
-    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
-  }
+  const inventories = await readInventories(args.inventory, io);
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
@@ -254,6 +252,15 @@ function readBaseline(file: string): Baseline {
     if (e instanceof BaselineError) throw new UsageError(e.message);
     throw e;
   }
+}
+
+/** The inventory files as given (- is stdin), read before anything is sent; shared with check. */
+export async function readInventories(files: readonly string[], io: Io): Promise<Array<{ file: string; text: string }>> {
+  const inventories: Array<{ file: string; text: string }> = [];
+  for (const file of files) {
+    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
+  }
+  return inventories;
 }
 
 function readInput(file: string): string {
