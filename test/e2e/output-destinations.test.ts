@@ -118,6 +118,10 @@ describe('--output destinations that are refused before anything is sent (exit 2
     }
   });
 
+  it('/dev/stderr (a pipe or a terminal here) is not a file either', async () => {
+    await expectRefused('/dev/stderr', /is a (FIFO|device|socket)/);
+  });
+
   const root = process.getuid?.() === 0;
   it('a device node made for the test (mknod; needs root and the right to create devices)', async (ctx) => {
     const node = join(dir, 'null-copy');

@@ -32,6 +32,7 @@ export interface FileDestination {
 }
 
 const MAX_LINKS = 40; // as Linux's own limit (ELOOP)
+const MAGIC_LINK = /^(?:[a-z_]+:\[\d+\]|anon_inode:)/;
 
 /**
  * Checks `--output NAME` before anything is sent; throws UsageError naming NAME when the report
@@ -94,7 +95,11 @@ function followLinks(name: string, refuse: (why: string) => never): string {
       return refuse(errnoText(e, 'cannot be used'));
     }
     if (!st.isSymbolicLink()) return path;
-    path = resolve(dirname(path), readlinkSync(path));
+    const to = readlinkSync(path);
+    // /proc/PID/fd links to a pipe or socket ("pipe:[123]", /dev/stderr as a pipe) name no
+    // file: the link itself is the destination, and stat (through it) tells what it is.
+    if (MAGIC_LINK.test(to)) return path;
+    path = resolve(dirname(path), to);
   }
   return refuse('too many levels of symbolic links');
 }
