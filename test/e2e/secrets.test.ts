@@ -123,8 +123,7 @@ describe('secrets never appear in any output', () => {
     const child = spawn(process.execPath, [bin, hostPort(silent), '--community', WRONG_COMMUNITY, '--timeout', '1500', '--retries', '0', '-q'], {
       stdio: 'ignore',
     });
-    await new Promise((r) => setTimeout(r, 500));
-    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    const cmdline = await cmdlineWhileRunning(child.pid!, WRONG_COMMUNITY);
     const ps = await promisify(execFile)('ps', ['-o', 'args=', '-p', String(child.pid)]).then((r) => r.stdout, () => '');
     child.kill('SIGKILL');
     expect(cmdline).not.toContain(WRONG_COMMUNITY);
