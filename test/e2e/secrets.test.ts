@@ -120,7 +120,7 @@ describe('secrets never appear in any output', () => {
   const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
   it.skipIf(!existsSync(bin))('a community typed on the command line is gone from the process list while it runs', async () => {
     const silent = units.find((u) => u.behaviour === 'silent')!;
-    const child = spawn(process.execPath, [bin, hostPort(silent), '--community', WRONG_COMMUNITY, '--timeout', '1500', '--retries', '0', '-q'], {
+    const child = spawn(process.execPath, [bin, hostPort(silent), '--community', WRONG_COMMUNITY, '--timeout', '4000', '--retries', '0', '-q'], {
       stdio: 'ignore',
     });
     const cmdline = await cmdlineWhileRunning(child.pid!, WRONG_COMMUNITY);
@@ -154,7 +154,7 @@ describe('secrets never appear in any output', () => {
       [[`-qc=${WRONG_COMMUNITY}`], '-qc=***'],
     ];
     const children = spellings.map(([args]) =>
-      spawn(process.execPath, [bin, hostPort(silent), ...args, '--timeout', '3000', '--retries', '0', '-q'], { stdio: 'ignore' }),
+      spawn(process.execPath, [bin, hostPort(silent), ...args, '--timeout', '4000', '--retries', '0', '-q'], { stdio: 'ignore' }),
     );
     try {
       for (const [i, [args, shown]] of spellings.entries()) {
