@@ -244,7 +244,8 @@ describe('--output destinations that are written', () => {
     const out = join(sub, 'report.csv');
     // The agent never answers: the scan waits for its timeout, and the directory goes meanwhile.
     const running = run(['-o', out], {}, 1500);
-    await new Promise((r) => setTimeout(r, 300));
+    // Once the first request is on the wire (the destination was checked before it).
+    for (let i = 0; i < 100 && datagrams === 0; i++) await new Promise((r) => setTimeout(r, 20));
     expect(datagrams).toBeGreaterThan(0);
     rmSync(sub, { recursive: true });
     const r = await running;
