@@ -2,6 +2,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import {
   chmodSync,
+  chownSync,
   existsSync,
   linkSync,
   lstatSync,
@@ -220,6 +221,36 @@ describe('--output destinations that are written', () => {
       expect((await run([closed, '-o', file])).code).toBe(4);
       expect(readFileSync(file, 'utf8')).toMatch(/^host,port,/);
       expect(statSync(file).mode & 0o777).toBe(mode);
+    }
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('as root, a replaced file keeps its owner and group too', async () => {
+    const file = join(dir, 'owned.csv');
+    writeFileSync(file, 'OLD');
+    chownSync(file, 4321, 4322);
+    chmodSync(file, 0o640);
+    expect((await run([closed, '-o', file])).code).toBe(4);
+    expect(readFileSync(file, 'utf8')).toMatch(/^host,port,/);
+    expect(statSync(file)).toMatchObject({ uid: 4321, gid: 4322 });
+    expect(statSync(file).mode & 0o777).toBe(0o640);
+  });
+
+  it('when neither the destination nor the temporary directory can be written, the report goes to stdout (exit 1)', async () => {
+    const sub = join(dir, 'gone');
+    mkdirSync(sub);
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = join(dir, 'no-such-tmp');
+    try {
+      const running = run(['-o', join(sub, 'r.csv')], {}, 1500);
+      for (let i = 0; i < 100 && datagrams === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      rmSync(sub, { recursive: true });
+      const r = await running;
+      expect(r.code).toBe(1);
+      expect(r.stderr).toMatch(/cannot write .*gone\/r\.csv \(ENOENT\), nor a copy in the temporary directory \(ENOENT\): the report follows on standard output/);
+      expect(r.stdout).toMatch(new RegExp(`^host,port,.*\\n127\\.0\\.0\\.1,${agentPort},`, 's'));
+    } finally {
+      if (saved === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = saved;
     }
   });
 

@@ -240,8 +240,8 @@ function writeReport(
         if (!args.quiet) run.say(`wrote ${results.length} unit(s) to ${run.destination.given} (${run.format})`);
       } else {
         delivered = false;
-        run.say(outcome.message);
-        // The last place left: the results are not lost.
+        // The last place left, when even the fallback file failed: the results are not lost.
+        run.say(outcome.savedTo === undefined ? `${outcome.message}: the report follows on standard output` : outcome.message);
         if (outcome.savedTo === undefined) io.stdout.write(report);
       }
     } else {
