@@ -61,7 +61,7 @@ interface PreparedRun {
 
 async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const config = loadRunConfig(args, io);
-  // The report's destination is checked before anything is read or sent.
+  // The report's destination is checked before the inventories are read or anything is sent.
   const destination = args.output === undefined ? undefined : checkOutputFile(args.output, inputFiles(args, io));
   const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
@@ -153,7 +153,7 @@ async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io:
   if (concurrency.note && !args.quiet) say(`note: ${concurrency.note}`);
   const interrupt = new AbortController();
   const unsubscribe = io.onInterrupt?.((signal) => {
-    say(`${signal}: stopping; units in flight get ${SCAN_DEFAULTS.graceMs} ms, then the report is written with the rest marked "scan interrupted" (again to stop at once)`);
+    say(`${signal}: stopping; units in flight get ${SCAN_DEFAULTS.graceMs} ms, then the report is written with the rest marked "scan interrupted" (interrupt again a second or more later to stop at once)`);
     interrupt.abort();
   });
   if (args.verbose) {
