@@ -90,10 +90,32 @@ const EXPECTED = 'a CSV or JSON report written by ats-audit (--format csv or --f
 
 const isVerdict = (v: unknown): v is Verdict => typeof v === 'string' && (VERDICTS as readonly string[]).includes(v);
 
-/** First characters of a line, for an error message. */
-function excerpt(s: string): string {
-  const line = s.split(/\r?\n/, 1)[0] ?? '';
-  return JSON.stringify(line.length > 60 ? `${line.slice(0, 60)}…` : line);
+// Error messages name the file, the line and what was expected, never what the file holds: a
+// file given as --baseline by mistake may be an inventory with communities in it.
+
+/** Where JSON.parse stopped, as "line L", from its message (which itself quotes the text). */
+function jsonErrorPlace(text: string, e: unknown): string {
+  const at = /position (\d+)/.exec((e as Error).message)?.[1];
+  if (at === undefined) return 'not valid JSON';
+  const line = text.slice(0, Number(at)).split('\n').length;
+  return `not valid JSON at line ${line}`;
+}
+
+/** csv-parse's error codes in words (its messages may quote the text). */
+function csvProblem(e: unknown): string {
+  switch ((e as CsvError).code) {
+    case 'CSV_RECORD_INCONSISTENT_COLUMNS':
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+      return 'a row with a different number of cells than the header';
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quote that is never closed';
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'text after a closing quote';
+    case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
+      return 'text after a closing quote';
+    default:
+      return (e as CsvError).code ?? 'unreadable';
+  }
 }
 
 /** Reads a baseline report; throws BaselineError naming the file. */
@@ -121,7 +143,7 @@ function parseJsonBaseline(text: string, file: string): Baseline {
   try {
     json = JSON.parse(text);
   } catch (e) {
-    throw new BaselineError(`${file}: not valid JSON (${(e as Error).message}); expected ${EXPECTED_JSON}`);
+    throw new BaselineError(`${file}: ${jsonErrorPlace(text, e)}; expected ${EXPECTED_JSON}`);
   }
   const o = typeof json === 'object' && json !== null && !Array.isArray(json) ? (json as Record<string, unknown>) : undefined;
   if (!o || o.tool !== 'ats-audit') {
@@ -169,7 +191,7 @@ function parseCsvBaseline(text: string, file: string): Baseline {
   } catch (e) {
     const line = (e as CsvError).lines;
     throw new BaselineError(
-      `${file}${line ? `:${line}` : ''}: not a readable CSV (${(e as Error).message}); expected ${EXPECTED_CSV}`,
+      `${file}${line ? `:${line}` : ''}: not a readable CSV (${csvProblem(e)}); expected ${EXPECTED_CSV}`,
     );
   }
   const header = records[0]?.record.map((h) => h.trim());
@@ -177,7 +199,7 @@ function parseCsvBaseline(text: string, file: string): Baseline {
   const missing = header ? need.filter((n) => !header.includes(n)) : need;
   if (!header || missing.length > 0) {
     throw new BaselineError(
-      `${file}: not an ats-audit report: the first line ${excerpt(firstLine)} has no ${missing.map((m) => `"${m}"`).join(', ')} column${missing.length > 1 ? 's' : ''}; expected ${EXPECTED_CSV}`,
+      `${file}: not an ats-audit report: the first line has no ${missing.map((m) => `"${m}"`).join(', ')} column${missing.length > 1 ? 's' : ''}; expected ${EXPECTED_CSV}`,
     );
   }
   const col = (name: string) => header.indexOf(name);
@@ -226,10 +248,10 @@ function unitFrom(origin: string, raw: RawUnit): BaselineUnit {
   if (typeof raw.host !== 'string' || raw.host === '') throw new BaselineError(`${origin}: "host" is empty`);
   const port = raw.port;
   if (typeof port !== 'number' || !Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new BaselineError(`${origin}: "port" is ${JSON.stringify(port ?? null)}, expected a port number 1-65535`);
+    throw new BaselineError(`${origin}: "port" is ${port === undefined || port === '' ? 'empty; expected' : 'not'} a port number 1-65535`);
   }
   if (!isVerdict(raw.verdict)) {
-    throw new BaselineError(`${origin}: "verdict" is ${JSON.stringify(raw.verdict ?? null)}, expected one of ${VERDICTS.join(', ')}`);
+    throw new BaselineError(`${origin}: "verdict" is ${raw.verdict === undefined || raw.verdict === '' ? 'empty; expected one of' : 'not one of'} ${VERDICTS.join(', ')}`);
   }
   const optional = { name: raw.name, site: raw.site, reason: raw.reason, model: raw.model, aosVersion: raw.aosVersion, appVersion: raw.appVersion };
   return {

@@ -1,16 +1,28 @@
 #!/usr/bin/env node
 import { spawn } from 'node:child_process';
-import { main } from './main.js';
-import { RelaunchNeeded } from './run-credentials.js';
+import { constants } from 'node:os';
+import { guardStdout, stdoutFailed } from './output/stdout-guard.js';
+import { hideSecretArgs } from './secret-args.js';
 
-// A community given on the command line is visible to every user in `ps`: overwrite the
-// process title (and with it /proc/PID/cmdline on Linux) as early as possible.
-if (process.argv.some((a) => a === '-c' || a.startsWith('--community'))) process.title = 'ats-audit';
+// The entry point. Before anything else loads: take secrets off the process title (and with it
+// /proc/PID/cmdline), and watch standard output for a reader that goes away.
 
-main(process.argv.slice(2)).then(
+/** Where a relaunched child (see relaunch) finds its real arguments. */
+const ARGV_ENV = 'ATS_AUDIT_RELAUNCH_ARGV';
+const LEGACY_FLAG = '--openssl-legacy-provider';
+
+const argv = relaunchedArgv() ?? process.argv.slice(2);
+const shown = hideSecretArgs(argv);
+if (shown) process.title = ['ats-audit', ...shown].join(' ');
+guardStdout();
+
+const { main } = await import('./main.js');
+const { RelaunchNeeded } = await import('./run-credentials.js');
+
+main(argv).then(
   (code) => exitOnceFlushed(code),
   (e: unknown) => {
-    if (e instanceof RelaunchNeeded) return relaunch(e);
+    if (e instanceof RelaunchNeeded) return relaunch(e.command, e.args);
     // Only the message: a stack could quote a value that came from a device or a file.
     process.stderr.write(`ats-audit: internal error: ${(e as Error)?.message ?? String(e)}\n`);
     process.exitCode = 1;
@@ -21,6 +33,7 @@ main(process.argv.slice(2)).then(
  * Exits as soon as what was written to stdout and stderr has gone out (writes to a pipe are
  * asynchronous), rather than when the event loop drains: after a large scan that means closing
  * up to a thousand idle UDP sockets one by one, ~20–30 ms for nothing (the kernel closes them).
+ * A report that did not reach stdout never exits with the verdict's code.
  */
 function exitOnceFlushed(code: number): void {
   process.exitCode = code;
@@ -28,17 +41,40 @@ function exitOnceFlushed(code: number): void {
   const flushed = () => {
     if (--pending === 0) process.exit(code);
   };
-  process.stdout.write('', flushed);
+  process.stdout.write('', (e) => (e ? stdoutFailed(e) : flushed()));
   process.stderr.write('', flushed);
 }
 
-/** SNMPv3 DES needs OpenSSL's legacy provider, which can only be loaded at start: run again with it. */
-function relaunch(r: RelaunchNeeded): void {
-  const child = spawn(r.command, r.args, { stdio: 'inherit' });
+/** The real arguments of a child started by relaunch (its command line shows them masked). */
+function relaunchedArgv(): string[] | undefined {
+  const passed = process.env[ARGV_ENV];
+  delete process.env[ARGV_ENV];
+  if (passed === undefined || !process.execArgv.includes(LEGACY_FLAG)) return undefined;
+  const parsed: unknown = JSON.parse(passed);
+  return Array.isArray(parsed) ? parsed.map(String) : undefined;
+}
+
+/**
+ * SNMPv3 DES needs OpenSSL's legacy provider, which can only be loaded at start: run again with
+ * it. The child's command line shows the arguments with secrets masked; the real ones go in its
+ * environment (readable by its own user only, as $ATS_AUDIT_COMMUNITY). Signals are forwarded —
+ * the child treats one delivered twice (by us and by a process-group kill) as one — and this
+ * process exits with the child's code.
+ */
+function relaunch(command: string, args: readonly string[]): void {
+  // args: node options, this script, then the user's arguments.
+  const head = args.slice(0, args.length - argv.length);
+  const env = shown ? { ...process.env, [ARGV_ENV]: JSON.stringify(argv) } : process.env;
+  const child = spawn(command, [...head, ...(shown ?? argv)], { stdio: 'inherit', env });
   const forward = (signal: NodeJS.Signals) => child.kill(signal);
   process.on('SIGINT', forward);
   process.on('SIGTERM', forward);
+  process.on('SIGHUP', forward);
+  child.on('error', (e) => {
+    process.stderr.write(`ats-audit: cannot restart with ${LEGACY_FLAG} (${e.message})\n`);
+    process.exit(1);
+  });
   child.on('exit', (code, signal) => {
-    process.exitCode = code ?? (signal ? 128 + 15 : 1);
+    process.exit(code ?? (signal ? 128 + (constants.signals[signal] ?? 15) : 1));
   });
 }

@@ -8,7 +8,8 @@ export interface Io {
   readonly readStdin: () => Promise<string>;
   /**
    * Calls `onFirst` on the first SIGINT/SIGTERM (the scan then stops and reports what it has);
-   * a second signal ends the process at once. Returns the unsubscribe function.
+   * a second signal a second or more later ends the process at once (see InterruptPolicy).
+   * Returns the unsubscribe function.
    */
   readonly onInterrupt?: (onFirst: (signal: string) => void) => () => void;
 }
@@ -24,14 +25,14 @@ export function processIo(): Io {
       return Buffer.concat(chunks).toString('utf8');
     },
     onInterrupt: (onFirst) => {
-      let seen = false;
+      const policy = new InterruptPolicy();
       const handler = (signal: NodeJS.Signals) => {
-        if (seen) {
+        const action = policy.onSignal(performance.now());
+        if (action === 'first') onFirst(signal);
+        else if (action === 'stop') {
           process.stderr.write(`ats-audit: ${signal} again: stopping now, no report written\n`);
           process.exit(130);
         }
-        seen = true;
-        onFirst(signal);
       };
       process.on('SIGINT', handler);
       process.on('SIGTERM', handler);
@@ -41,6 +42,27 @@ export function processIo(): Io {
       };
     },
   };
+}
+
+/**
+ * One interrupt is often delivered more than once within milliseconds: GNU `timeout` signals
+ * the child and then its process group, `systemctl stop` signals every process of the unit, a
+ * Ctrl-C reaches the whole foreground group (and the DES parent forwards it to its child again).
+ * So a repeat within `DUPLICATE_MS` of the first is the same interrupt; only one a second or
+ * more later is a person asking to stop at once.
+ */
+export class InterruptPolicy {
+  static readonly DUPLICATE_MS = 1000;
+  private first: number | undefined;
+
+  /** `first`: stop and report; `duplicate`: ignore; `stop`: end the process now. */
+  onSignal(now: number): 'first' | 'duplicate' | 'stop' {
+    if (this.first === undefined) {
+      this.first = now;
+      return 'first';
+    }
+    return now - this.first < InterruptPolicy.DUPLICATE_MS ? 'duplicate' : 'stop';
+  }
 }
 
 /** A usage or input error: reported in one line, exit code 2, nothing sent. */

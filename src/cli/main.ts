@@ -77,7 +77,7 @@ function scanAsDefault(argv: string[]): string[] {
   return rest.some(risky) ? argv : rest;
 }
 
-/** yargs drops a lone "-"; it means "read targets from stdin", as `--inventory=-`. */
+/** yargs drops a lone "-": after -o it is standard output, else "read targets from stdin" (`--inventory=-`). */
 function stdinAsInventory(argv: readonly string[]): string[] {
   const out: string[] = [];
   for (const a of argv) {
@@ -86,6 +86,10 @@ function stdinAsInventory(argv: readonly string[]): string[] {
       continue;
     }
     const prev = out.at(-1);
+    if (prev === '-o' || prev === '--output') {
+      out.push(`${out.pop()!}=-`);
+      continue;
+    }
     if (prev === '-i' || prev === '--inventory') out.pop();
     out.push('--inventory=-');
   }

@@ -4,6 +4,7 @@ import { DEFAULT_CONCURRENCY } from '../scan/fd-limit.js';
 import { SCAN_DEFAULTS } from '../scan/scan.js';
 import { FORMAT_NAMES, formatForExtension, type FormatName } from '../report/formats.js';
 import { UsageError } from './io.js';
+import { isStdoutName } from './output/destination.js';
 
 // The scan command's options, declared once, validated before any packet is sent.
 
@@ -113,7 +114,7 @@ export function scanOptions<T>(y: Argv<T>) {
       describe: 'Report format (default: table on a terminal, else json; or from the --output extension)',
       choices: FORMATS,
     })
-    .option('output', { alias: 'o', describe: 'Write the report to this file (atomically: temp file + rename)', type: 'string', requiresArg: true })
+    .option('output', { alias: 'o', describe: 'Write the report to this file (atomically: temp file + rename; checked before anything is sent; - is stdout)', type: 'string', requiresArg: true })
     .option('excel', { describe: 'CSV for Excel: start with a UTF-8 byte order mark so non-ASCII names open correctly', type: 'boolean', default: false })
     .option('baseline', {
       describe: 'An earlier CSV or JSON report of this tool: adds a "change" column and a changes summary',
@@ -171,7 +172,8 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     concurrency: a.concurrency === undefined ? undefined : num('concurrency', a.concurrency, (n) => isInt(n) && n >= 1 && n <= 65536, 'a whole number 1-65536'),
     rate: a.rate === undefined ? undefined : num('rate', a.rate, (n) => n > 0 && n <= 1_000_000, 'requests per second, more than 0'),
     format: oneOf('format', a.format, FORMATS),
-    output: a.output === undefined ? undefined : String(a.output),
+    // `-o -` and `-o /dev/stdout` are standard output, exactly as no --output.
+    output: a.output === undefined || isStdoutName(String(a.output)) ? undefined : String(a.output),
     advisory: strings(a.advisory),
     excel: a.excel === true,
     baseline: nonEmpty('baseline', a.baseline),

@@ -120,14 +120,90 @@ describe('secrets never appear in any output', () => {
   const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
   it.skipIf(!existsSync(bin))('a community typed on the command line is gone from the process list while it runs', async () => {
     const silent = units.find((u) => u.behaviour === 'silent')!;
-    const child = spawn(process.execPath, [bin, hostPort(silent), '--community', WRONG_COMMUNITY, '--timeout', '1500', '--retries', '0', '-q'], {
+    const child = spawn(process.execPath, [bin, hostPort(silent), '--community', WRONG_COMMUNITY, '--timeout', '4000', '--retries', '0', '-q'], {
       stdio: 'ignore',
     });
-    await new Promise((r) => setTimeout(r, 500));
-    const cmdline = readFileSync(`/proc/${child.pid}/cmdline`, 'utf8');
+    const cmdline = await cmdlineWhileRunning(child.pid!, WRONG_COMMUNITY);
     const ps = await promisify(execFile)('ps', ['-o', 'args=', '-p', String(child.pid)]).then((r) => r.stdout, () => '');
     child.kill('SIGKILL');
     expect(cmdline).not.toContain(WRONG_COMMUNITY);
     expect(ps).not.toContain(WRONG_COMMUNITY);
+  });
+
+  /** /proc/PID/cmdline once the secret is gone from it (or after 3 s), while the process still runs. */
+  async function cmdlineWhileRunning(pid: number, secret: string): Promise<string> {
+    let text = '';
+    for (let i = 0; i < 60; i++) {
+      text = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      if (!text.includes(secret)) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    // Read again: the process must still be there (its cmdline readable and not empty).
+    expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8')).not.toBe('');
+    return text;
+  }
+
+  it.skipIf(!existsSync(bin))('every spelling the parser accepts is masked in /proc/PID/cmdline for the whole run', async () => {
+    const silent = units.find((u) => u.behaviour === 'silent')!;
+    const spellings: Array<[args: string[], shown: string]> = [
+      [['--community', WRONG_COMMUNITY], '--community ***'],
+      [[`--community=${WRONG_COMMUNITY}`], '--community=***'],
+      [['-c', WRONG_COMMUNITY], '-c ***'],
+      [[`-c=${WRONG_COMMUNITY}`], '-c=***'],
+      [['-qc', WRONG_COMMUNITY], '-qc ***'],
+      [[`-qc=${WRONG_COMMUNITY}`], '-qc=***'],
+    ];
+    const children = spellings.map(([args]) =>
+      spawn(process.execPath, [bin, hostPort(silent), ...args, '--timeout', '4000', '--retries', '0', '-q'], { stdio: 'ignore' }),
+    );
+    try {
+      for (const [i, [args, shown]] of spellings.entries()) {
+        const cmdline = await cmdlineWhileRunning(children[i]!.pid!, WRONG_COMMUNITY);
+        expect(cmdline, args.join(' ')).not.toContain(WRONG_COMMUNITY);
+        expect(cmdline, args.join(' ')).toContain(shown);
+      }
+    } finally {
+      for (const c of children) c.kill('SIGKILL');
+    }
+  });
+
+  it.skipIf(!existsSync(bin))('DES profiles: neither the parent nor the child restarted with --openssl-legacy-provider shows the secret', async () => {
+    const live = units.find((u) => u.behaviour === 'agent' && u.expect.verdict === 'at-risk') ?? units.find((u) => u.behaviour === 'agent')!;
+    const silent = units.find((u) => u.behaviour === 'silent')!;
+    const des = SIM_V3_USERS.des;
+    const config = join(dir, 'des-config.json');
+    writeFileSync(
+      config,
+      JSON.stringify({
+        profiles: {
+          old: { version: '3', level: 'authPriv', user: des.user, authProtocol: des.authProtocol, authKeyEnv: 'DES_AUTH', privProtocol: 'des', privKeyEnv: 'DES_PRIV' },
+        },
+      }),
+    );
+    chmodSync(config, 0o600);
+    const out = join(dir, 'des-report.json');
+    // The community only on the command line, in a spelling the old rewrite missed.
+    const parent = spawn(
+      process.execPath,
+      [bin, hostPort(live), hostPort(silent), `-qc=${COMMUNITY}`, '--config', config, '--timeout', '1500', '--retries', '0', '-o', out],
+      { stdio: 'ignore', env: { ...process.env, DES_AUTH: des.authKey, DES_PRIV: des.privKey } },
+    );
+    const exit = new Promise<number | null>((r) => parent.on('exit', (code) => r(code)));
+    let childPid: number | undefined;
+    for (let i = 0; i < 60 && childPid === undefined; i++) {
+      await new Promise((r) => setTimeout(r, 50));
+      const kids = readFileSync(`/proc/${parent.pid}/task/${parent.pid}/children`, 'utf8').trim();
+      if (kids) childPid = Number(kids.split(/\s+/)[0]);
+    }
+    expect(childPid, 'the DES parent started a child').toBeDefined();
+    const childLine = await cmdlineWhileRunning(childPid!, COMMUNITY);
+    expect(childLine).toContain('--openssl-legacy-provider');
+    expect(childLine).not.toContain(COMMUNITY);
+    expect(await cmdlineWhileRunning(parent.pid!, COMMUNITY)).not.toContain(COMMUNITY);
+    // The child did get the real community: the live unit was audited with it.
+    expect(await exit).toBe(live.expect.verdict === 'at-risk' ? 3 : 4);
+    const report = JSON.parse(readFileSync(out, 'utf8')) as { units: Array<{ host: string; verdict: string }> };
+    expect(report.units.find((u) => u.host === live.host)?.verdict).toBe(live.expect.verdict);
+    expectNoSecret(readFileSync(out, 'utf8'), 'DES run report');
   });
 });

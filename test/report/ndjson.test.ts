@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { afterAll, describe, expect, it } from 'vitest';
-import { writeFileAtomic } from '../../src/cli/atomic-write.js';
+import { writeFileAtomic } from '../../src/cli/output/atomic-write.js';
 import { FORMAT_NAMES, formatForExtension, REPORT_FORMATS, reportFormat } from '../../src/report/formats.js';
 import { renderJson, type JsonReport } from '../../src/report/json.js';
 import { jsonUnit, ndjsonLine, renderNdjson } from '../../src/report/ndjson.js';

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../atomic-write.js';
+import { checkOutputFile, type FileDestination, type InputFile } from '../output/destination.js';
+import { writeReportFile } from '../output/write-report.js';
+import { configLocation } from '../../credentials/config-file.js';
 import type { Advisory } from '../../audit/advisory.js';
 import type { AuditResult } from '../../audit/audit-result.js';
 import type { Verdict } from '../../audit/finding.js';
@@ -36,8 +38,9 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const out = reportOutput(run, args, io);
   const audited = await auditAll(run, out, args, io, deps);
   const comparison = run.baseline ? compareWithBaseline(run.baseline, audited.results) : undefined;
-  writeReport(run, out, audited.results, comparison, args, io);
-  return exitCode(run, audited, comparison, args);
+  const delivered = writeReport(run, out, audited.results, comparison, args, io);
+  // A report nobody received never gets a verdict's exit code.
+  return delivered ? exitCode(run, audited, comparison, args) : EXIT.internalError;
 }
 
 /** Everything read and resolved before the first packet. */
@@ -47,6 +50,8 @@ interface PreparedRun {
   readonly baseline: Baseline | undefined;
   readonly built: TargetList;
   readonly plan: CredentialPlan;
+  /** --output, checked: undefined for standard output. */
+  readonly destination: FileDestination | undefined;
   /** Targets that cannot be audited as given (bad lines, unusable credentials). */
   readonly invalidCount: number;
   /** The secrets known for this run: redacted from everything said. */
@@ -57,6 +62,8 @@ interface PreparedRun {
 
 async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const config = loadRunConfig(args, io);
+  // The report's destination is checked before the inventories are read or anything is sent.
+  const destination = args.output === undefined ? undefined : checkOutputFile(args.output, inputFiles(args, io));
   const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
@@ -80,7 +87,7 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   if (built.count === 0 && built.errors.length === 0) {
     throw new UsageError('no targets: give hosts, CIDR blocks or ranges as arguments, or --inventory FILE (see --help)');
   }
-  return { advisories, format, baseline, built, plan, invalidCount, secrets, say };
+  return { advisories, format, baseline, built, plan, destination, invalidCount, secrets, say };
 }
 
 /** Where and how the report goes. */
@@ -144,7 +151,7 @@ async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io:
   if (concurrency.note && !args.quiet) say(`note: ${concurrency.note}`);
   const interrupt = new AbortController();
   const unsubscribe = io.onInterrupt?.((signal) => {
-    say(`${signal}: stopping; units in flight get ${SCAN_DEFAULTS.graceMs} ms, then the report is written with the rest marked "scan interrupted" (again to stop at once)`);
+    say(`${signal}: stopping; units in flight get ${SCAN_DEFAULTS.graceMs} ms, then the report is written with the rest marked "scan interrupted" (interrupt again a second or more later to stop at once)`);
     interrupt.abort();
   });
   if (args.verbose) {
@@ -195,7 +202,22 @@ async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io:
   return { results, verdicts, interrupted: interrupt.signal.aborted };
 }
 
-/** The report at the end (streaming formats were written as they went), and the changes line. */
+/** Every file the run reads: the report must never be written over one of them. */
+function inputFiles(args: ScanArgs, io: Io): InputFile[] {
+  const config = configLocation({ path: args.config, env: io.env });
+  return [
+    ...args.inventory.filter((f) => f !== '-').map((path) => ({ option: '--inventory', path })),
+    ...args.advisory.map((path) => ({ option: '--advisory', path })),
+    ...(args.baseline === undefined ? [] : [{ option: '--baseline', path: args.baseline }]),
+    ...(args.communityFile === undefined ? [] : [{ option: '--community-file', path: args.communityFile }]),
+    ...(config ? [{ option: config.from === 'home' || config.from === '$XDG_CONFIG_HOME' ? 'the config file' : config.from, path: config.path }] : []),
+  ];
+}
+
+/**
+ * The report at the end (streaming formats were written as they went), and the changes line.
+ * False when the report could not be written where asked (it was saved elsewhere, and said so).
+ */
 function writeReport(
   run: PreparedRun,
   out: ReportOutput,
@@ -203,21 +225,30 @@ function writeReport(
   comparison: Comparison | undefined,
   args: ScanArgs,
   io: Io,
-): void {
+): boolean {
+  let delivered = true;
   if (!out.stream) {
     // Every format lists units in the same order: worst verdict first, then site and host.
     const sorted = results.map(out.withChange).sort(compareForTable);
     const rendered = out.renderer.render(sorted, { ...out.ctx, baseline: comparison });
     const report = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
-    if (args.output) {
-      writeFileAtomic(args.output, report);
-      if (!args.quiet) io.stderr.write(`ats-audit: wrote ${results.length} unit(s) to ${args.output} (${run.format})\n`);
+    if (run.destination) {
+      const outcome = writeReportFile(run.destination, report);
+      if (outcome.ok) {
+        if (!args.quiet) run.say(`wrote ${results.length} unit(s) to ${run.destination.given} (${run.format})`);
+      } else {
+        delivered = false;
+        // The last place left, when even the fallback file failed: the results are not lost.
+        run.say(outcome.savedTo === undefined ? `${outcome.message}: the report follows on standard output` : outcome.message);
+        if (outcome.savedTo === undefined) io.stdout.write(report);
+      }
     } else {
       io.stdout.write(report);
     }
   }
   // Formats without a place for it (CSV, ndjson, Prometheus, HTML) get the changes line on stderr.
   if (comparison && run.format !== 'table' && run.format !== 'json' && !args.quiet) run.say(`changes ${formatChangeSummary(comparison)}`);
+  return delivered;
 }
 
 function exitCode(run: PreparedRun, audited: Audited, comparison: Comparison | undefined, args: ScanArgs): number {
