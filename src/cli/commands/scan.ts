@@ -14,6 +14,7 @@ import { capConcurrency, defaultConcurrency } from '../../scan/fd-limit.js';
 import { invalidTargetResult, scan, SCAN_DEFAULTS } from '../../scan/scan.js';
 import { redact } from '../../snmp/session.js';
 import { buildTargets, type TargetList } from '../../targets/list.js';
+import { InventoryReadError, readInventoryFile, type InventorySource } from '../../targets/inventory-file.js';
 import { targetKey, type AuditTarget, type Target } from '../../targets/target.js';
 import { BaselineError, changeOf, compareWithBaseline, failOn, readBaselineFile, type Baseline, type Comparison } from '../../changes/baseline.js';
 import { formatChangeSummary } from '../../report/changes-text.js';
@@ -60,11 +61,11 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const format = resolveFormat(args, io.stdout.isTTY === true);
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
 
-  const inventories: Array<{ file: string; text: string }> = [];
-  for (const file of args.inventory) {
-    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
-  }
+  const inventories = await readInventories(args, io);
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
+  // A refused file names no target and quotes no cell: the messages are safe as they are.
+  for (const r of built.refused.slice(0, -1)) io.stderr.write(`ats-audit: ${forTerminal(r.message, 600)}\n`);
+  if (built.refused.length > 0) throw new UsageError(built.refused.at(-1)?.message);
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
   // "public" is the well-known default, not a secret: redacting it would only garble text.
@@ -256,12 +257,17 @@ function readBaseline(file: string): Baseline {
   }
 }
 
-function readInput(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+async function readInventories(args: ScanArgs, io: Io): Promise<InventorySource[]> {
+  const read: InventorySource[] = [];
+  for (const file of args.inventory) {
+    try {
+      read.push(await readInventoryFile(file, { port: args.port, allowLarge: args.allowLarge, sheet: args.sheet, readStdin: io.readStdin }));
+    } catch (e) {
+      if (e instanceof InventoryReadError) throw new UsageError(e.message);
+      throw e;
+    }
   }
+  return read;
 }
 
 let version: string | undefined;
