@@ -63,9 +63,9 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
 
   const inventories = await readInventories(args, io);
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
-  // A refused file names no target and quotes no cell: the messages are safe as they are.
-  for (const r of built.refused.slice(0, -1)) io.stderr.write(`ats-audit: ${forTerminal(r.message, 600)}\n`);
-  if (built.refused.length > 0) throw new UsageError(built.refused.at(-1)?.message);
+  // A refused file quotes no cell but a header's: the messages are safe as they are.
+  for (const r of built.refused) io.stderr.write(`ats-audit: ${forTerminal(r.message, 1000)}\n`);
+  if (built.refused.length > 0) throw new UsageError(`${built.refused.length} inventory file(s) refused: nothing sent`);
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
   // "public" is the well-known default, not a secret: redacting it would only garble text.
