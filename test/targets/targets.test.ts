@@ -384,10 +384,8 @@ describe('buildTargets', () => {
     const built = buildTargets({ args: ['10.1.0.0/17', '10.1.0.0/17', '10.1.0.0/16'], inventories: [] }, OPTIONS);
     expect(built.count).toBe(32_766 * 2 + 65_534);
     let n = 0;
-    const started = performance.now();
     for (const _ of built.targets) n++;
     expect(n).toBe(65_534); // the /17 is inside the /16: the /16's hosts, once each
-    expect(performance.now() - started).toBeLessThan(5_000);
   });
 
   it('carries inventory errors with the file and line, and the row as a target without its community', () => {

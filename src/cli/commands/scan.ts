@@ -240,11 +240,17 @@ const NO_PROGRESS: Progress = { onResult: () => undefined, stop: () => undefined
 /** --list-targets: what would be scanned, one per line, without sending anything. */
 function listTargets(targets: Iterable<{ target: Target; profile?: string }>, io: Io): void {
   let n = 0;
+  let chunk = ''; // lines written 64 KB at a time: a /8 is 16 million of them
   for (const { target: t, profile } of targets) {
     const label = [t.name, t.site, profile && `profile ${profile}`].filter(Boolean).join(', ');
-    io.stdout.write(`${forTerminal(targetKey(t), 200)}${label ? `  (${forTerminal(label, 200)})` : ''}  from ${forTerminal(t.origin, 200)}\n`);
+    chunk += `${forTerminal(targetKey(t), 200)}${label ? `  (${forTerminal(label, 200)})` : ''}  from ${forTerminal(t.origin, 200)}\n`;
+    if (chunk.length >= 65_536) {
+      io.stdout.write(chunk);
+      chunk = '';
+    }
     n++;
   }
+  if (chunk !== '') io.stdout.write(chunk);
   io.stderr.write(`ats-audit: ${n} target(s); nothing sent (--list-targets)\n`);
 }
 
