@@ -272,7 +272,7 @@ function noHostColumn(cells: readonly string[], options: SpecOptions): string {
     return (parsed.ok && (parsed.spec.kind !== 'host' || parsed.spec.hostKind !== 'hostname' || c.includes('.'))) || /\d/.test(c);
   });
   if (looksLikeData || trimmed.length === 0) {
-    return `no host column: this first row looks like data, not a header row (not shown: it may hold a community); ${accepted}`;
+    return `no host column: this first row is not a header row (not shown: it may be data holding a community); ${accepted}`;
   }
   const found = trimmed.map((c) => JSON.stringify(c.length > 40 ? `${c.slice(0, 40)}…` : c)).join(', ');
   return `no host column in the header row: found ${found}; ${accepted}`;
@@ -318,14 +318,13 @@ function readCsvRows(lines: readonly string[], file: string, delimiter: Delimite
     }
     if (failure === undefined) break;
 
-    let badLine = failedAt;
-    if (failure.code === 'CSV_QUOTE_NOT_CLOSED') {
-      // Reported at the end of the input: the row that opened the quote is the next one after
-      // the last good row.
-      badLine = lastGood + 1;
-      while (badLine < failedAt && isBlankOrComment(lines[offset + badLine - 1] ?? '')) badLine++;
-    }
-    errors.push(problem(file, offset + badLine, undefined, csvSyntaxReason(failure)));
+    // The failed record starts on the first row line after the last good record. A quote opened
+    // there may have swallowed the lines up to where csv-parse noticed: blame the opening line
+    // and read again from the line after it, so each swallowed line is judged on its own.
+    let badLine = lastGood + 1;
+    while (badLine < failedAt && isBlankOrComment(lines[offset + badLine - 1] ?? '')) badLine++;
+    const reason = badLine < failedAt ? csvSyntaxReason({ code: 'CSV_QUOTE_NOT_CLOSED' }) : csvSyntaxReason(failure);
+    errors.push(problem(file, offset + badLine, undefined, reason));
     offset += badLine;
     if (errors.length >= MAX_SYNTAX_ERRORS && offset < lines.length) {
       // Not parsed any further, but every row still gets its row error, so none is lost.
@@ -344,7 +343,7 @@ function lineOf(error: CsvError): number {
 }
 
 /** Words for a CSV syntax error. Never csv-parse's own message: it can quote the row, secrets and all. */
-function csvSyntaxReason(error: CsvError): string {
+function csvSyntaxReason(error: Pick<CsvError, 'code'>): string {
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       return 'quote never closed: expected a closing " (a quote inside a quoted value is written "")';

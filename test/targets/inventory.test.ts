@@ -121,6 +121,22 @@ describe('parseInventory: CSV', () => {
     expect(rows(inv).map((r) => `${r.spec} ${r.name} ${r.origin}`)).toEqual(['10.0.0.2 ok2 q.csv:3', '10.0.0.5 ok5 q.csv:8']);
   });
 
+  it('blames the line that opened a stray quote, and judges each line it swallowed on its own', () => {
+    const inv = parseInventory(
+      ['host,community,name', '10.0.0.1,Hush-1,"Rack 1, row A', '10.0.0.2,Hush-2,ok', '10.0.0.300,Hush-3,bad', '10.0.0.4,Hush-4"x,q', '10.0.0.5,Hush-5,ok'].join('\n'),
+      'q.csv',
+      DEFAULTS,
+    );
+    expect(messages(inv)).toEqual([
+      'q.csv:2: quote never closed: expected a closing " (a quote inside a quoted value is written "")',
+      'q.csv:4:1: "10.0.0.300": not an IPv4 address or hostname',
+      'q.csv:5: quote inside an unquoted value: expected the whole value in double quotes, with inner quotes doubled',
+    ]);
+    expect(inv.errors.map((e) => e.host)).toEqual([undefined, '10.0.0.300', undefined]);
+    expect(rows(inv).map((r) => r.origin)).toEqual(['q.csv:3', 'q.csv:6']);
+    expect(JSON.stringify([inv.errors, inv.notes])).not.toMatch(/Hush/);
+  });
+
   it('stops parsing after 100 CSV syntax errors, and still gives every later row an error of its own', () => {
     const text = ['host', ...Array.from({ length: 150 }, (_, i) => `"10.0.0.${i}"x`), '# c', '', '10.1.0.1'].join('\n');
     const inv = parseInventory(text, 'bad.csv', DEFAULTS);
@@ -189,7 +205,7 @@ describe('parseInventory: CSV', () => {
 
   it('never lists a first row that looks like data (a CSV without a header): it may hold a community', () => {
     const inv = parseInventory('10.0.0.1,Hush-Community,DC1\n10.0.0.2,Hush-2,DC1\n', 'nohead.csv', DEFAULTS);
-    expect(inv.refused?.message).toMatch(/^nohead\.csv:1: no host column: this first row looks like data, not a header row/);
+    expect(inv.refused?.message).toMatch(/^nohead\.csv:1: no host column: this first row is not a header row/);
     expect(inv.refused?.message).not.toMatch(/Hush|10\.0\.0/);
   });
 
