@@ -36,7 +36,7 @@
 // (a quote never closed, too many cells) has no `host`: the caller shows its place instead.
 // File-level refusals (`refused`) stop the run before any packet.
 
-import { parse as parseCsv, type CsvError, type InfoRecord } from 'csv-parse/sync';
+import { parse as parseCsv, type CsvError } from 'csv-parse/sync';
 import { acceptedNames, COLUMNS, columnOf, matchHeader, type Column } from './columns.js';
 import { parsePort, parseTargetSpec, type SpecOptions, type TargetSpec } from './spec.js';
 
@@ -284,7 +284,6 @@ const CSV_OPTIONS = {
   skip_empty_lines: true,
   relax_column_count: true,
   trim: true,
-  info: true,
   skip_records_with_error: true,
 } as const;
 
@@ -299,23 +298,28 @@ function readCsvRows(lines: readonly string[], file: string, delimiter: Delimite
   let offset = 0; // lines before the chunk being read
   while (offset < lines.length) {
     let failure: CsvError | undefined;
-    const records = parseCsv(lines.slice(offset).join('\n'), {
+    let failedAt = Infinity;
+    let lastGood = 0; // chunk-relative line of the last row kept
+    // Rows are made as csv-parse reads them (no info object kept per record); once a record has
+    // failed, the later ones are dropped: they are read again from the line after the bad one.
+    const chunk = parseRows(lines.slice(offset).join('\n'), {
       ...CSV_OPTIONS,
       delimiter,
       on_skip: (error: CsvError | undefined) => {
-        failure ??= error;
+        if (failure === undefined && error !== undefined) {
+          failure = error;
+          failedAt = lineOf(error);
+        }
         return undefined;
       },
-    }) as unknown as Array<{ record: string[]; info: InfoRecord }>;
-
-    const failedAt = failure === undefined ? Infinity : lineOf(failure);
-    let lastGood = 0; // chunk-relative line of the last row kept
-    for (const { record, info } of records) {
-      if (info.lines >= failedAt) break;
-      const breaks = record.reduce((n, cell) => n + cell.split('\n').length - 1, 0);
-      rows.push({ line: offset + info.lines - breaks, cells: record });
-      lastGood = info.lines;
-    }
+      on_record: (record: string[], context: { lines: number }) => {
+        if (failure !== undefined || context.lines >= failedAt) return null;
+        const breaks = record.reduce((n, cell) => n + cell.split('\n').length - 1, 0);
+        lastGood = context.lines;
+        return { line: offset + context.lines - breaks, cells: record };
+      },
+    });
+    for (const row of chunk) rows.push(row);
     if (failure === undefined) break;
 
     // The failed record starts on the first row line after the last good record. A quote opened
@@ -337,6 +341,9 @@ function readCsvRows(lines: readonly string[], file: string, delimiter: Delimite
   }
   return { rows, errors };
 }
+
+/** csv-parse with an on_record that returns rows, not string arrays (its types allow only the latter). */
+const parseRows = parseCsv as unknown as (input: string, options: object) => InventoryRow[];
 
 function lineOf(error: CsvError): number {
   return typeof error['lines'] === 'number' ? error['lines'] : 1;
