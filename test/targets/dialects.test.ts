@@ -93,6 +93,14 @@ describe('inventory dialects (files saved by LibreOffice)', () => {
     expect(decoded.ok && parseInventory(decoded.text, 'w.csv', { port: 161 }).entries[0]?.site).toBe('Zürich');
   });
 
+  it('refuses an Excel 97-2003 .xls and other binary data, quoting nothing', () => {
+    const xls = Buffer.concat([Buffer.from([0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]), Buffer.from('Hush-in-xls')]);
+    expect(decodeInventory(xls)).toEqual({ ok: false, error: 'an Excel 97-2003 workbook (.xls): save it as .xlsx or CSV' });
+    const binary = decodeInventory(Buffer.from('host\n10.0.0.1\0Hush\n'));
+    expect(binary.ok).toBe(false);
+    expect(JSON.stringify(binary)).not.toMatch(/Hush/);
+  });
+
   it('an .xlsx workbook, read directly: first sheet, numbers as text', async () => {
     const inventory = await read('fleet.xlsx');
     expect(inventory.format).toBe('xlsx');
