@@ -4,7 +4,8 @@
 // Two formats, told apart by the first line that is neither blank nor a `#` comment:
 //
 //  * CSV, when that line holds a comma, a semicolon or a tab (outside quotes), or is one cell
-//    naming the host column, or the file is named *.csv. The delimiter is the one of those three
+//    naming the host column that is not also a hostname ("host", "IP Address"; not "device"),
+//    or the file is named *.csv. The delimiter is the one of those three
 //    that makes the line a header with a host column, else the most frequent one. Header names
 //    are matched as columns.ts says (any case; "IP Address", "Hostname", "Location"... are
 //    aliases); other columns are ignored; a header without a host column refuses the file, with
@@ -103,8 +104,12 @@ export function parseInventory(text: string, file: string, options: SpecOptions)
   // A list's first line may end in a comment with a comma in it: that alone does not make CSV.
   const delimiter = detectDelimiter(firstLine.replace(/\s#.*$/, '')) === undefined ? undefined : detectDelimiter(firstLine);
   if (delimiter !== undefined) return readCsv(lines, file, options, delimiter);
+  // One cell naming the host column is a one-column CSV's header, unless it could be a host of
+  // a list ("device", "ip"): then only in a file named .csv. "host" is a header everywhere.
   const single = splitLine(firstLine, ',');
-  if ((single?.length === 1 && columnOf(single[0] ?? '') === 'host') || /\.csv$/i.test(file)) {
+  const cell = single?.length === 1 ? (single[0] ?? '') : '';
+  const header = columnOf(cell) === 'host' && (cell.toLowerCase() === 'host' || !parseTargetSpec(cell, options).ok);
+  if (header || /\.csv$/i.test(file)) {
     return readCsv(lines, file, options, ',');
   }
   return readList(lines, file, options);

@@ -257,6 +257,16 @@ describe('parseInventory: plain list', () => {
     expect(rows(inv)).toEqual([{ spec: 'hostname-1', port: 161, origin: 'x.txt:1' }]);
   });
 
+  it('reads a one-column header only when it cannot be a host: "host", "IP Address", never "device"', () => {
+    expect(parseInventory('host\n10.0.0.1\n', 'x.txt', DEFAULTS)).toMatchObject({ format: 'csv', entries: [{ origin: 'x.txt:2' }] });
+    expect(parseInventory('IP Address\n10.0.0.1\n', 'x.txt', DEFAULTS)).toMatchObject({ format: 'csv', entries: [{ origin: 'x.txt:2' }] });
+    const list = parseInventory('device\n10.0.0.1\n', 'x.txt', DEFAULTS);
+    expect(list.format).toBe('list');
+    expect(list.entries.map((e) => e.spec.text)).toEqual(['device', '10.0.0.1']);
+    // In a file named .csv it is the header.
+    expect(parseInventory('Device\n10.0.0.1\n', 'x.csv', DEFAULTS).entries.map((e) => e.spec.text)).toEqual(['10.0.0.1']);
+  });
+
   it('uses the default port, or the one on the line', () => {
     const inv = parseInventory('10.0.0.1\n10.0.0.2:1161\n', 'x.txt', { port: 16100 });
     expect(rows(inv).map((r) => r.port)).toEqual([16100, 1161]);
