@@ -5,6 +5,7 @@
 // network namespace): they are unreachable at once, which is all these tests need.
 
 import { spawnSync } from 'node:child_process';
+import { createSocket } from 'node:dgram';
 import { closeSync, copyFileSync, existsSync, mkdtempSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -55,6 +56,26 @@ describe('secrets: a CSV read as a plain host list is refused, quoting nothing',
     expect(r.stderr).toMatch(/fleet\.txt:2: a comma in a list of hosts \(the line is not shown/);
     expect(r.stdout).toBe('');
     expect(r.stderr).not.toMatch(/Hush|DC1|Fleet export/);
+  });
+
+  it('refuses before any packet: a target given beside the refused file gets no datagram', async () => {
+    const socket = createSocket('udp4');
+    let datagrams = 0;
+    socket.on('message', () => datagrams++);
+    await new Promise<void>((resolve) => socket.bind(0, '127.0.0.1', resolve));
+    try {
+      const port = socket.address().port;
+      const file = tempFile('fleet.txt', `127.0.0.1:${port}\n127.0.0.1:${port},${secret}\n`);
+      const r = await run(['-i', file, `127.0.0.1:${port}`, ...FAST, '-f', 'json']);
+      expect(r.code).toBe(2);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(datagrams).toBe(0);
+      // The same target without the refused file is polled: the listener would have heard it.
+      await run([`127.0.0.1:${port}`, ...FAST, '-f', 'json']);
+      expect(datagrams).toBeGreaterThan(0);
+    } finally {
+      socket.close();
+    }
   });
 
   it('a CSV not named .csv whose first line is one host', async () => {
