@@ -96,6 +96,11 @@ type Delimiter = (typeof DELIMITERS)[number];
 const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
 
 export function parseInventory(text: string, file: string, options: SpecOptions): Inventory {
+  if (text.includes('\0')) {
+    // UTF-16 read as UTF-8 (stdin is read as UTF-8 text), or binary data: nothing in it is shown.
+    const reason = 'NUL characters: UTF-16 or binary data read as UTF-8 text (stdin is read as UTF-8: give a UTF-16 file with -i FILE)';
+    return { format: 'list', entries: [], errors: [], notes: [], refused: problem(file, 1, undefined, reason) };
+  }
   const lines = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
   const first = lines.findIndex((line) => !isBlankOrComment(line));
   if (first < 0) return { format: 'empty', entries: [], errors: [], notes: [] };

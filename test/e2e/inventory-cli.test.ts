@@ -104,6 +104,14 @@ describe('secrets: a CSV read as a plain host list is refused, quoting nothing',
     }
   });
 
+  it('UTF-16 on stdin (read as UTF-8) is refused, not read as garbage', async () => {
+    const utf16 = readFileSync(join(DIALECTS, 'fleet-unicode.txt')).toString('utf8');
+    const r = await run(['-', ...FAST, '-f', 'json'], utf16);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/<stdin>:1: NUL characters: UTF-16 or binary data read as UTF-8 text/);
+    expect(r.stderr.replace(/\0/g, '')).not.toMatch(/Hush/);
+  });
+
   it('a list line with a second word: a row, its host only, the rest never shown', async () => {
     const r = await run(['-', ...FAST, '-f', 'csv'], `127.0.0.1:9 ${secret}\n`);
     expect(r.stderr).toMatch(/<stdin>:1:13: more than one word on the line/);
