@@ -233,18 +233,19 @@ describe.skipIf(!built)('the built command in a child process', () => {
     expect(text.endsWith('10.15.255.254:161  from argument 1\n')).toBe(true);
   });
 
-  it('under ulimit -n 64, -j 32 keeps 32 and the default is well above 1', () => {
+  it('under ulimit -n 64, -j 32 and the default both poll 24-32 units at once (it was 1)', () => {
     const sh = (jobs: string) =>
       spawnSync('sh', ['-c', `ulimit -n 64 && exec "$0" "$@"`, process.execPath, BIN, '127.0.0.1:9', '--verbose', ...jobs.split(' ').filter(Boolean), '--timeout', '50', '--retries', '0', '-f', 'json'], {
         encoding: 'utf8',
       });
-    const withJ = sh('-j 32');
-    expect(withJ.stderr).toMatch(/scanning 1 target\(s\): concurrency 32,/);
-    expect(withJ.stderr).not.toMatch(/lowered/);
-    const byDefault = sh('');
-    const n = Number(/concurrency (\d+),/.exec(byDefault.stderr)?.[1]);
-    expect(n).toBeGreaterThanOrEqual(16);
-    expect(n).toBeLessThan(64);
+    // Node itself holds ~20 descriptors; a quarter of the rest is kept spare. Here 32 fit; the
+    // bounds leave room for a Node that opens a few more.
+    for (const jobs of ['-j 32', '']) {
+      const r = sh(jobs);
+      const n = Number(/scanning 1 target\(s\): concurrency (\d+),/.exec(r.stderr)?.[1]);
+      expect(n, r.stderr).toBeGreaterThanOrEqual(24);
+      expect(n).toBeLessThanOrEqual(32);
+    }
   });
 });
 if (!built) console.warn(`skipped child-process tests: ${BIN} not built (npm run build)`);
