@@ -233,7 +233,7 @@ describe.skipIf(!built)('the built command in a child process', () => {
     expect(text.endsWith('10.15.255.254:161  from argument 1\n')).toBe(true);
   });
 
-  it('under ulimit -n 64, -j 32 and the default both poll 24-32 units at once (it was 1)', () => {
+  it('under ulimit -n 64, -j 32 and the default both poll 24 or more units at once (it was 1)', () => {
     const sh = (jobs: string) =>
       spawnSync('sh', ['-c', `ulimit -n 64 && exec "$0" "$@"`, process.execPath, BIN, '127.0.0.1:9', '--verbose', ...jobs.split(' ').filter(Boolean), '--timeout', '50', '--retries', '0', '-f', 'json'], {
         encoding: 'utf8',
@@ -244,7 +244,7 @@ describe.skipIf(!built)('the built command in a child process', () => {
       const r = sh(jobs);
       const n = Number(/scanning 1 target\(s\): concurrency (\d+),/.exec(r.stderr)?.[1]);
       expect(n, r.stderr).toBeGreaterThanOrEqual(24);
-      expect(n).toBeLessThanOrEqual(32);
+      expect(n).toBeLessThanOrEqual(jobs === '' ? 40 : 32); // never more than was asked, nor than 64 allows
     }
   });
 });
