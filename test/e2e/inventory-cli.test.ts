@@ -185,6 +185,17 @@ describe('positionals after options are targets', () => {
   });
 });
 
+describe('check: a host after --advisory FILE is a host', () => {
+  it('check --advisory FILE HOST judges HOST', async () => {
+    const bulletin = JSON.parse(readFileSync(join(ROOT, 'advisories', 'FA156178.json'), 'utf8')) as Record<string, unknown>;
+    const file = tempFile('next.json', JSON.stringify({ ...bulletin, id: 'TEST-NEXT' }));
+    const r = await run(['check', '--advisory', file, '127.0.0.2:9', '--timeout', '50', '--retries', '0']);
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toMatch(/127\.0\.0\.2:9 +\[unreachable\]/);
+    expect(r.code).toBe(4);
+  });
+});
+
 describe('an .xlsx inventory through the CLI', () => {
   it('reads the LibreOffice-saved workbook, --sheet picks the sheet, communities never shown', async () => {
     const book = join(DIALECTS, 'fleet-sheets.xlsx');
