@@ -26,6 +26,8 @@ export const DEFAULTS = {
 export interface ScanArgs {
   readonly targets: readonly string[];
   readonly inventory: readonly string[];
+  /** Sheet of an .xlsx inventory (default: the first). */
+  readonly sheet?: string;
   readonly community?: string;
   readonly communityFile?: string;
   readonly config?: string;
@@ -79,11 +81,10 @@ export function connectionOptions<T>(y: Argv<T>) {
     .option('port', { alias: 'p', describe: 'UDP port for targets that do not name one', type: 'number', default: DEFAULTS.port })
     .option('timeout', { alias: 't', describe: 'Milliseconds to wait for each answer', type: 'number', default: DEFAULTS.timeoutMs })
     .option('retries', { alias: 'r', describe: 'Retries after a timeout', type: 'number', default: DEFAULTS.retries })
+    // Not `array: true`: that would swallow the targets after it. Repeat the option for more files.
     .option('advisory', {
-      describe: 'Also audit against this bulletin file (JSON, same shape as advisories/*.json)',
+      describe: 'Also audit against this bulletin file (JSON, same shape as advisories/*.json); repeat for more',
       type: 'string',
-      array: true,
-      default: [] as string[],
       requiresArg: true,
     });
 }
@@ -96,13 +97,16 @@ export function scanOptions<T>(y: Argv<T>) {
       array: true,
       default: [] as string[],
     })
+    // Not `array: true`: `-i FILE TARGET` must read TARGET as a target. Repeat -i for more files.
     .option('inventory', {
       alias: 'i',
-      describe: 'Inventory file: CSV with a "host" column (port, community, profile, name, site optional) or one target per line; - reads stdin',
+      describe:
+        'Inventory: CSV (comma, semicolon or tab; UTF-8 or UTF-16 with BOM) with a host column (or IP, Hostname...), ' +
+        '.xlsx workbook, or one target per line; - reads stdin; repeat for more files',
       type: 'string',
-      array: true,
-      default: [] as string[],
+      requiresArg: true,
     })
+    .option('sheet', { describe: 'Sheet of an .xlsx inventory to read (default: the first)', type: 'string', requiresArg: true })
     .option('concurrency', {
       alias: 'j',
       describe: `Units polled at once (default ${DEFAULTS.concurrency}, lowered to fit 'ulimit -n': one UDP socket each)`,
@@ -161,6 +165,7 @@ export function validate(a: Record<string, unknown>): ScanArgs {
   return {
     targets: strings(a.targets),
     inventory: [...new Set(strings(a.inventory))],
+    sheet: nonEmpty('sheet', a.sheet),
     community: a.community === undefined ? undefined : String(a.community),
     communityFile: a.communityFile === undefined ? undefined : String(a.communityFile),
     config: nonEmpty('config', a.config),

@@ -6,8 +6,14 @@ import { readFileSync, readdirSync } from 'node:fs';
 
 /** Units polled at once by default: enough that 1,000 dead hosts in a fleet wait out their timeouts together. */
 export const DEFAULT_CONCURRENCY = 1000;
-/** Descriptors kept free for everything else the process opens (report file, inventories, stdio). */
+/**
+ * Descriptors kept free for everything else the process opens (report file, inventories, DNS,
+ * stdio): a quarter of what is left after those already open, at least FD_MIN_HEADROOM and at
+ * most FD_HEADROOM. Proportional, so a low `ulimit -n` (64) still leaves room for real
+ * concurrency instead of a fixed reserve eating all of it.
+ */
 export const FD_HEADROOM = 64;
+export const FD_MIN_HEADROOM = 8;
 /** Assumed soft limit where /proc/self/limits cannot be read. */
 export const FALLBACK_FILE_LIMIT = 1024;
 
@@ -35,9 +41,16 @@ export function fileLimit(): FileLimit {
   return { soft: FALLBACK_FILE_LIMIT, open: 16, known: false };
 }
 
+/** Descriptors kept spare under this limit (see FD_HEADROOM). */
+export function fdReserve(limit: FileLimit): number {
+  const free = limit.soft - limit.open;
+  if (!Number.isFinite(free)) return FD_HEADROOM;
+  return Math.min(FD_HEADROOM, Math.max(FD_MIN_HEADROOM, Math.ceil(free / 4)));
+}
+
 /** The most units this process can poll at once: one socket each, beside what is open, with headroom. */
 export function concurrencyCeiling(limit: FileLimit = fileLimit()): number {
-  return Math.max(1, Math.floor(limit.soft - limit.open - FD_HEADROOM));
+  return Math.max(1, Math.floor(limit.soft - limit.open - fdReserve(limit)));
 }
 
 export function defaultConcurrency(limit: FileLimit = fileLimit()): number {
@@ -53,6 +66,6 @@ export function capConcurrency(requested: number, limit: FileLimit = fileLimit()
     value: ceiling,
     note:
       `concurrency ${requested} lowered to ${ceiling}: each unit in flight needs a UDP socket, this process may open ` +
-      `${soft} files ('ulimit -n'), ${limit.open} are open and ${FD_HEADROOM} are kept spare; raise 'ulimit -n' to go higher`,
+      `${soft} files ('ulimit -n'), ${limit.open} are open and ${fdReserve(limit)} are kept spare; raise 'ulimit -n' to go higher`,
   };
 }

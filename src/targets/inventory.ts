@@ -1,32 +1,44 @@
-// Reads an inventory file's text into target specs with their labels. Pure: the caller reads the
-// file (or stdin) and passes the text.
+// Reads an inventory's text (or a workbook's rows) into target specs with their labels. Pure:
+// the caller reads the file (inventory-file.ts) and passes the text or the rows.
 //
 // Two formats, told apart by the first line that is neither blank nor a `#` comment:
 //
-//  * CSV, when that line (read as CSV) has a cell equal to `host` (any case, spaces trimmed).
-//    Columns, named in that header row in any order and case: `host` (required), `port`,
-//    `community`, `name`, `site`, `profile`; other columns are ignored. Values follow RFC 4180
-//    (quotes, doubled inner quotes, commas and line breaks inside quotes); spaces around values are
-//    trimmed. Only whole-line `#` comments: a `#` later in a row is data (communities may hold
-//    one). A row whose `host` is a CIDR block or range gives every host in it that row's name,
-//    site, community and profile, unchanged (no per-host suffix on the name). A port written in
-//    the host cell ("10.0.0.5:1161") wins over the `port` column. Rows with fewer cells than the
+//  * CSV, when that line holds a comma, a semicolon or a tab (outside quotes), or is one cell
+//    naming the host column that is not also a hostname ("host", "IP Address"; not "device"),
+//    or the file is named *.csv. The delimiter is the one of those three
+//    that makes the line a header with a host column, else the most frequent one. Header names
+//    are matched as columns.ts says (any case; "IP Address", "Hostname", "Location"... are
+//    aliases); other columns are ignored; a header without a host column refuses the file, with
+//    what was found (unless the line looks like data, which may hold a community) and what is
+//    accepted. Values follow RFC 4180 (quotes, doubled inner quotes, delimiters and line breaks
+//    inside quotes); spaces around values are trimmed. Only whole-line `#` comments: a `#` later
+//    in a row is data (communities may hold one). A row whose host is a CIDR block or range gives
+//    every host in it that row's name, site, community and profile, unchanged. A port written in
+//    the host cell ("10.0.0.5:1161") wins over the port column. Rows with fewer cells than the
 //    header read the missing ones as empty; rows with more are refused unless the extra cells
-//    are empty (spreadsheets pad rows with trailing commas).
-//  * A plain list otherwise: one target spec per line (see target-spec.ts), whole-line and
-//    trailing ` # ...` comments, blank lines.
-//    A first line that holds a comma, or any first line of a `.csv` file, is a CSV header
-//    without a `host` column: that is reported, not read as a list of hosts.
+//    are empty (spreadsheets pad rows with trailing delimiters).
+//  * A plain list otherwise: one target spec per line (see spec.ts), whole-line and trailing
+//    ` # ...` comments, blank lines. A later line holding a comma, semicolon or tab means the
+//    file is CSV-like data read as a list (a title line above the header, a CSV not named .csv):
+//    the whole file is refused, naming the line, never quoting it.
 //
-// A UTF-8 byte order mark (Excel writes one) and CRLF line ends are accepted in both formats.
+// CRLF line ends and a leading BOM are accepted (decode.ts turns the file's bytes into text).
 //
 // Problems are reported as `FILE:LINE:COLUMN: what is wrong: what was expected`; LINE is 1-based
 // and, for a CSV row, the line the row starts on; COLUMN is the 1-based character column in a
-// plain list and the 1-based field number in a CSV file (left out when it would not help). A bad
-// line never costs the good ones. The community string is a secret: no message ever quotes it,
-// nor a CSV row's raw text (which may contain it).
+// plain list and the 1-based field number in a CSV file (left out when it would not help).
+//
+// What may be said: a problem names the place, and quotes at most the host field (what the user
+// wrote as the target). No other cell, no raw line, no csv-parse message (which quotes rows) is
+// ever put in a message or a report: communities live in these files.
+//
+// Every row that is not blank or a comment ends up as an entry or as a row error (`kind: 'row'`),
+// so the report can give it a row; a row whose cells cannot be trusted to be in their columns
+// (a quote never closed, too many cells) has no `host`: the caller shows its place instead.
+// File-level refusals (`refused`) stop the run before any packet.
 
-import { parse as parseCsv, type CsvError, type InfoRecord } from 'csv-parse/sync';
+import { parse as parseCsv, type CsvError } from 'csv-parse/sync';
+import { acceptedNames, COLUMNS, columnOf, matchHeader, type Column } from './columns.js';
 import { parsePort, parseTargetSpec, type SpecOptions, type TargetSpec } from './spec.js';
 
 export interface InventoryEntry {
@@ -49,7 +61,10 @@ export interface InventoryError {
   readonly reason: string;
   /** The full message: `fleet.csv:14:2: bad port "70000": expected 1-65535`. */
   readonly message: string;
-  /** The host as written (trimmed) when the problem is with one host's line or row. */
+  /**
+   * The host as written (trimmed) when the row's cells could be read into their columns;
+   * absent when they could not (the place then stands for the row).
+   */
   readonly host?: string;
   /** The row's labels, so a report can show the bad row. Never its community. */
   readonly name?: string;
@@ -57,104 +72,156 @@ export interface InventoryError {
 }
 
 export interface Inventory {
-  readonly format: 'csv' | 'list' | 'empty';
+  readonly format: 'csv' | 'list' | 'empty' | 'xlsx';
   readonly entries: InventoryEntry[];
+  /** One per row that could not be used: each still gets a report row. */
   readonly errors: InventoryError[];
-  /** Accepted, but not exactly as written (host bits set in a CIDR block). */
+  /** Accepted, but not exactly as written (host bits set in a CIDR block, a column named twice). */
   readonly notes: InventoryError[];
+  /** The whole file refused (no host column, CSV read as a list, unreadable): nothing from it is audited. */
+  readonly refused?: InventoryError;
 }
 
-const COLUMNS = ['host', 'port', 'community', 'name', 'site', 'profile'] as const;
-type Column = (typeof COLUMNS)[number];
+/** One row of cells with the 1-based line (or spreadsheet row) it starts on. */
+export interface InventoryRow {
+  readonly line: number;
+  readonly cells: readonly string[];
+}
 
-/** After this many CSV syntax errors the rest of the file is not read (each one re-reads the rest). */
+/** After this many CSV syntax errors the rest is not parsed (each one re-reads the rest); its rows are still listed. */
 const MAX_SYNTAX_ERRORS = 100;
 
+const DELIMITERS = [',', ';', '\t'] as const;
+type Delimiter = (typeof DELIMITERS)[number];
+const DELIMITER_NAMES: Record<Delimiter, string> = { ',': 'comma', ';': 'semicolon', '\t': 'tab' };
+
 export function parseInventory(text: string, file: string, options: SpecOptions): Inventory {
+  if (text.includes('\0')) {
+    // UTF-16 read as UTF-8 (stdin is read as UTF-8 text), or binary data: nothing in it is shown.
+    const reason = 'NUL characters: UTF-16 or binary data read as UTF-8 text (stdin is read as UTF-8: give a UTF-16 file with -i FILE)';
+    return { format: 'list', entries: [], errors: [], notes: [], refused: problem(file, 1, undefined, reason) };
+  }
   const lines = text.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n').split('\n');
   const first = lines.findIndex((line) => !isBlankOrComment(line));
   if (first < 0) return { format: 'empty', entries: [], errors: [], notes: [] };
 
-  const headerCells = splitCsvLine(lines[first] ?? '');
-  const hasHost = headerCells?.some((cell) => cell.trim().toLowerCase() === 'host') ?? false;
-  if (hasHost) return readCsv(lines, file, options);
-  if ((headerCells?.length ?? 0) > 1 || /\.csv$/i.test(file)) {
-    return {
-      format: 'csv',
-      entries: [],
-      errors: [problem(file, first + 1, undefined, 'header has no "host" column')],
-      notes: [],
-    };
+  const firstLine = lines[first] ?? '';
+  // A list's first line may end in a comment with a comma in it: that alone does not make CSV.
+  const delimiter = detectDelimiter(firstLine.replace(/\s#.*$/, '')) === undefined ? undefined : detectDelimiter(firstLine);
+  if (delimiter !== undefined) return readCsv(lines, file, options, delimiter);
+  // One cell naming the host column is a one-column CSV's header, unless it could be a host of
+  // a list ("device", "ip"): then only in a file named .csv. "host" is a header everywhere.
+  const single = splitLine(firstLine, ',');
+  const cell = single?.length === 1 ? (single[0] ?? '') : '';
+  const header = columnOf(cell) === 'host' && (cell.toLowerCase() === 'host' || !parseTargetSpec(cell, options).ok);
+  if (header || /\.csv$/i.test(file)) {
+    return readCsv(lines, file, options, ',');
   }
   return readList(lines, file, options);
+}
+
+/**
+ * The delimiter of a header line: among comma, semicolon and tab found outside quotes, the one
+ * that makes a host column, else the most frequent. Undefined when the line has none.
+ */
+export function detectDelimiter(line: string): Delimiter | undefined {
+  const counts = new Map<Delimiter, number>();
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (!quoted && (DELIMITERS as readonly string[]).includes(ch)) counts.set(ch as Delimiter, (counts.get(ch as Delimiter) ?? 0) + 1);
+  }
+  const found = DELIMITERS.filter((d) => counts.has(d));
+  const withHost = found.find((d) => matchHeader(splitLine(line, d) ?? []).columns.has('host'));
+  if (withHost !== undefined) return withHost;
+  return found.sort((a, b) => (counts.get(b) ?? 0) - (counts.get(a) ?? 0))[0];
 }
 
 function readList(lines: readonly string[], file: string, options: SpecOptions): Inventory {
   const entries: InventoryEntry[] = [];
   const errors: InventoryError[] = [];
   const notes: InventoryError[] = [];
-  lines.forEach((raw, index) => {
+  for (const [index, raw] of lines.entries()) {
     const line = index + 1;
     const comment = /(^|\s)#/.exec(raw);
     const content = comment ? raw.slice(0, comment.index) : raw;
     const spec = content.trim();
-    if (spec === '') return;
+    if (spec === '') continue;
     const column = content.length - content.trimStart().length + 1;
+    const separator = DELIMITERS.find((d) => spec.includes(d));
+    if (separator !== undefined) {
+      const reason =
+        `a ${DELIMITER_NAMES[separator]} in a list of hosts (the line is not shown: it may hold a community): ` +
+        'a CSV inventory needs its header row, with a host column, as its first line that is not blank or a # comment; ' +
+        'nothing from this file was audited';
+      return { format: 'list', entries: [], errors: [], notes: [], refused: problem(file, line, undefined, reason) };
+    }
     const gap = /\s+/.exec(spec);
     if (gap) {
-      const extra = spec.slice(gap.index + gap[0].length);
-      const at = column + gap.index + gap[0].length;
-      const reason = `unexpected ${JSON.stringify(extra)}: expected one target per line`;
-      errors.push({ ...problem(file, line, at, reason), host: spec });
-      return;
+      const host = spec.slice(0, gap.index);
+      const reason = 'more than one word on the line (the rest is not shown: it may hold a community): expected one target per line';
+      errors.push({ ...problem(file, line, column + gap.index + gap[0].length, reason), host });
+      continue;
     }
     const parsed = parseTargetSpec(spec, options);
     if (!parsed.ok) {
       errors.push({ ...problem(file, line, column, parsed.error), host: spec });
-      return;
+      continue;
     }
     if (parsed.note !== undefined) notes.push(problem(file, line, column, parsed.note));
     entries.push({ spec: parsed.spec, origin: `${file}:${line}` });
-  });
+  }
   return { format: 'list', entries, errors, notes };
 }
 
-function readCsv(lines: readonly string[], file: string, options: SpecOptions): Inventory {
+function readCsv(lines: readonly string[], file: string, options: SpecOptions, delimiter: Delimiter): Inventory {
+  const { rows, errors } = readCsvRows(lines, file, delimiter);
+  return readRows('csv', rows, errors, file, options);
+}
+
+/**
+ * Rows (the first is the header) to entries and row errors. Shared by CSV and workbooks.
+ * `rowErrors` are rows already known bad (syntax errors): they keep their place in the order.
+ */
+export function readRows(
+  format: 'csv' | 'xlsx',
+  rows: Iterable<InventoryRow>,
+  rowErrors: InventoryError[],
+  file: string,
+  options: SpecOptions,
+): Inventory {
   const entries: InventoryEntry[] = [];
+  const errors = rowErrors;
   const notes: InventoryError[] = [];
-  const { rows, errors } = readCsvRows(lines, file);
-  const [header, ...data] = rows;
-  if (!header) return { format: 'csv', entries, errors, notes };
+  let header: InventoryRow | undefined;
+  let columns: ReadonlyMap<Column, number> = new Map();
+  let hostColumn = 0;
 
-  const columns = new Map<Column, number>();
-  header.cells.forEach((cell, index) => {
-    const name = cell.trim().toLowerCase();
-    if (!(COLUMNS as readonly string[]).includes(name)) return;
-    if (columns.has(name as Column)) {
-      errors.push(problem(file, header.line, index + 1, `column "${name}" appears twice: the first one is used`));
-    } else {
-      columns.set(name as Column, index);
+  for (const row of rows) {
+    if (header === undefined) {
+      header = row;
+      const match = matchHeader(row.cells);
+      const host = match.columns.get('host');
+      if (host === undefined) {
+        return { format, entries, errors: [], notes, refused: problem(file, row.line, undefined, noHostColumn(row.cells, options)) };
+      }
+      for (const { index, column, first } of match.ignored) {
+        const reason = `column ${index + 1} (${JSON.stringify(row.cells[index]?.trim())}) also names the ${column} column: column ${first + 1} (${JSON.stringify(row.cells[first]?.trim())}) is used`;
+        notes.push(problem(file, row.line, index + 1, reason));
+      }
+      columns = match.columns;
+      hostColumn = host;
+      continue;
     }
-  });
-  const hostColumn = columns.get('host');
-  if (hostColumn === undefined) {
-    errors.unshift(problem(file, header.line, undefined, 'header has no "host" column'));
-    return { format: 'csv', entries, errors, notes };
-  }
-
-  for (const { line, cells } of data) {
+    const { line, cells } = row;
     const values = cells.map((cell) => cell.trim());
     if (values.every((value) => value === '')) continue;
     if (values.slice(header.cells.length).some((value) => value !== '')) {
-      errors.push(
-        problem(
-          file,
-          line,
-          undefined,
-          `row has ${values.length} cells but the header has ${header.cells.length}: ` +
-            'expected a value that contains a comma to be in double quotes',
-        ),
-      );
+      // The cells are not where the header says: the "host" cell may be a piece of another one.
+      const reason =
+        `row has ${values.length} cells but the header has ${header.cells.length}: ` +
+        'expected a value that contains the delimiter to be in double quotes';
+      errors.push(problem(file, line, undefined, reason));
       continue;
     }
     const cell = (column: Column): string | undefined => {
@@ -198,13 +265,27 @@ function readCsv(lines: readonly string[], file: string, options: SpecOptions): 
     );
   }
   errors.sort((a, b) => a.line - b.line);
-  return { format: 'csv', entries, errors, notes };
+  return { format, entries, errors, notes };
 }
 
-interface CsvRow {
-  /** 1-based line the row starts on. */
-  readonly line: number;
-  readonly cells: string[];
+/**
+ * Why a header row is refused. What was found is listed only when the row looks like a header:
+ * a first row of data (no header at all) may hold a community.
+ */
+function noHostColumn(cells: readonly string[], options: SpecOptions): string {
+  const trimmed = cells.map((c) => c.trim()).filter((c) => c !== '');
+  const accepted =
+    `the host column may be named ${acceptedNames('host')}; ` +
+    `also read: ${COLUMNS.filter((c) => c !== 'host').map(acceptedNames).join(', ')}`;
+  const looksLikeData = trimmed.some((c) => {
+    const parsed = parseTargetSpec(c, { ...options, allowLarge: true });
+    return (parsed.ok && (parsed.spec.kind !== 'host' || parsed.spec.hostKind !== 'hostname' || c.includes('.'))) || /\d/.test(c);
+  });
+  if (looksLikeData || trimmed.length === 0) {
+    return `no host column: this first row is not a header row (not shown: it may be data holding a community); ${accepted}`;
+  }
+  const found = trimmed.map((c) => JSON.stringify(c.length > 40 ? `${c.slice(0, 40)}…` : c)).join(', ');
+  return `no host column in the header row: found ${found}; ${accepted}`;
 }
 
 const CSV_OPTIONS = {
@@ -213,67 +294,79 @@ const CSV_OPTIONS = {
   skip_empty_lines: true,
   relax_column_count: true,
   trim: true,
-  info: true,
   skip_records_with_error: true,
 } as const;
 
 /**
  * csv-parse reads the rows; after a syntax error it can lose its place, so rows are kept up to
- * the first error only and reading starts again on the line after the bad one.
+ * the first error only and reading starts again on the line after the bad one. Each syntax
+ * error is a row error of its own (no host: the row's cells are not known).
  */
-function readCsvRows(lines: readonly string[], file: string): { rows: CsvRow[]; errors: InventoryError[] } {
-  const rows: CsvRow[] = [];
+function readCsvRows(lines: readonly string[], file: string, delimiter: Delimiter): { rows: InventoryRow[]; errors: InventoryError[] } {
+  const rows: InventoryRow[] = [];
   const errors: InventoryError[] = [];
   let offset = 0; // lines before the chunk being read
   while (offset < lines.length) {
     let failure: CsvError | undefined;
-    const records = parseCsv(lines.slice(offset).join('\n'), {
+    let failedAt = Infinity;
+    let lastGood = 0; // chunk-relative line of the last row kept
+    // Rows are made as csv-parse reads them (no info object kept per record); once a record has
+    // failed, the later ones are dropped: they are read again from the line after the bad one.
+    const chunk = parseRows(lines.slice(offset).join('\n'), {
       ...CSV_OPTIONS,
+      delimiter,
       on_skip: (error: CsvError | undefined) => {
-        failure ??= error;
+        if (failure === undefined && error !== undefined) {
+          failure = error;
+          failedAt = lineOf(error);
+        }
         return undefined;
       },
-    }) as unknown as Array<{ record: string[]; info: InfoRecord }>;
-
-    const failedAt = failure === undefined ? Infinity : lineOf(failure);
-    let lastGood = 0; // chunk-relative line of the last row kept
-    for (const { record, info } of records) {
-      if (info.lines >= failedAt) break;
-      const breaks = record.reduce((n, cell) => n + cell.split('\n').length - 1, 0);
-      rows.push({ line: offset + info.lines - breaks, cells: record });
-      lastGood = info.lines;
-    }
+      on_record: (record: string[], context: { lines: number }) => {
+        if (failure !== undefined || context.lines >= failedAt) return null;
+        const breaks = record.reduce((n, cell) => n + cell.split('\n').length - 1, 0);
+        lastGood = context.lines;
+        return { line: offset + context.lines - breaks, cells: record };
+      },
+    });
+    for (const row of chunk) rows.push(row);
     if (failure === undefined) break;
 
-    let badLine = failedAt;
-    if (failure.code === 'CSV_QUOTE_NOT_CLOSED') {
-      // Reported at the end of the input: the row that opened the quote is the next one after
-      // the last good row.
-      badLine = lastGood + 1;
-      while (badLine < failedAt && isBlankOrComment(lines[offset + badLine - 1] ?? '')) badLine++;
-    }
-    errors.push(problem(file, offset + badLine, undefined, csvSyntaxReason(failure)));
+    // The failed record starts on the first row line after the last good record. A quote opened
+    // there may have swallowed the lines up to where csv-parse noticed: blame the opening line
+    // and read again from the line after it, so each swallowed line is judged on its own.
+    let badLine = lastGood + 1;
+    while (badLine < failedAt && isBlankOrComment(lines[offset + badLine - 1] ?? '')) badLine++;
+    const reason = badLine < failedAt ? csvSyntaxReason({ code: 'CSV_QUOTE_NOT_CLOSED' }) : csvSyntaxReason(failure);
+    errors.push(problem(file, offset + badLine, undefined, reason));
     offset += badLine;
     if (errors.length >= MAX_SYNTAX_ERRORS && offset < lines.length) {
-      errors.push(problem(file, offset + 1, undefined, `more than ${MAX_SYNTAX_ERRORS} CSV syntax errors: the rest of the file was not read`));
+      // Not parsed any further, but every row still gets its row error, so none is lost.
+      lines.slice(offset).forEach((text, i) => {
+        if (isBlankOrComment(text)) return;
+        errors.push(problem(file, offset + i + 1, undefined, `not read: more than ${MAX_SYNTAX_ERRORS} CSV syntax errors above it`));
+      });
       break;
     }
   }
   return { rows, errors };
 }
 
+/** csv-parse with an on_record that returns rows, not string arrays (its types allow only the latter). */
+const parseRows = parseCsv as unknown as (input: string, options: object) => InventoryRow[];
+
 function lineOf(error: CsvError): number {
   return typeof error['lines'] === 'number' ? error['lines'] : 1;
 }
 
 /** Words for a CSV syntax error. Never csv-parse's own message: it can quote the row, secrets and all. */
-function csvSyntaxReason(error: CsvError): string {
+function csvSyntaxReason(error: Pick<CsvError, 'code'>): string {
   switch (error.code) {
     case 'CSV_QUOTE_NOT_CLOSED':
       return 'quote never closed: expected a closing " (a quote inside a quoted value is written "")';
     case 'CSV_INVALID_CLOSING_QUOTE':
     case 'CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE':
-      return 'text after a closing quote: expected "," or the end of the line';
+      return 'text after a closing quote: expected the delimiter or the end of the line';
     case 'INVALID_OPENING_QUOTE':
       return 'quote inside an unquoted value: expected the whole value in double quotes, with inner quotes doubled';
     default:
@@ -282,9 +375,9 @@ function csvSyntaxReason(error: CsvError): string {
 }
 
 /** One line read as CSV cells, or undefined when it is not valid CSV on its own. */
-function splitCsvLine(line: string): string[] | undefined {
+function splitLine(line: string, delimiter: Delimiter): string[] | undefined {
   try {
-    const [cells] = parseCsv(line, { relax_column_count: true, trim: true });
+    const [cells] = parseCsv(line, { relax_column_count: true, trim: true, delimiter }) as string[][];
     return cells;
   } catch {
     return undefined;
@@ -296,7 +389,7 @@ function isBlankOrComment(line: string): boolean {
   return trimmed === '' || trimmed.startsWith('#');
 }
 
-function problem(file: string, line: number, column: number | undefined, reason: string): InventoryError {
+export function problem(file: string, line: number, column: number | undefined, reason: string): InventoryError {
   const place = column === undefined ? `${file}:${line}` : `${file}:${line}:${column}`;
   return column === undefined
     ? { file, line, reason, message: `${place}: ${reason}` }

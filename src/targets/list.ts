@@ -10,11 +10,16 @@
 // and profile are kept, and a later duplicate is dropped even when it carries a name or site the
 // first lacks. Nothing is merged, so every field of a target comes from the one line its origin
 // names, and a user who wants a label to win puts that line first.
+//
+// De-duplication never holds the hosts of a block: what has been produced is kept as the set of
+// single hosts named (one per source line) and the merged intervals of the blocks and ranges
+// (one per source line at most), so `--allow-large` on a /8 runs in flat memory.
 
 import type { Target } from './target.js';
 import { targetKey } from './target.js';
-import { parseInventory, type InventoryEntry } from './inventory.js';
-import { expand, parseTargetSpec, type TargetSpec } from './spec.js';
+import { parseInventory, type Inventory, type InventoryEntry } from './inventory.js';
+import { IntervalSet } from './interval-set.js';
+import { addressBounds, addressOf, addressText, parseTargetSpec, type TargetSpec } from './spec.js';
 
 /** One target to audit. The caller turns `community` (or its default) into Credentials. */
 export interface TargetItem {
@@ -32,9 +37,10 @@ export interface TargetError {
   /** The full message: `argument 3: "10.0.0.300": not an IPv4 address or hostname`. */
   readonly message: string;
   /**
-   * The bad entry as a Target, so a report can list it: `host` is the text as written (not a
-   * valid host; "" when the problem is not one host's, e.g. a CSV header or syntax error), `port`
-   * the default port, plus the CSV row's name and site when known. Never a community.
+   * The bad entry as a Target, so a report can list it: `host` is the host field as written
+   * (not a valid host), or the row's place ("fleet.csv:14") when its cells could not be read
+   * into their columns; `port` the default port, plus the CSV row's name and site when known.
+   * Never a community, never any other cell.
    */
   readonly target: Target;
 }
@@ -50,10 +56,13 @@ export interface TargetList {
   readonly sources: readonly TargetSource[];
   /**
    * The targets, expanded lazily and de-duplicated as they are produced. Each iteration starts
-   * afresh; the set of keys seen is its only per-target memory.
+   * afresh; its memory grows with the sources, never with the hosts of a block.
    */
   readonly targets: Iterable<TargetItem>;
+  /** One per bad target or inventory row: each gets a report row. */
   readonly errors: readonly TargetError[];
+  /** Inventory files refused whole (no host column, CSV read as a list...): nothing may be sent. */
+  readonly refused: readonly TargetNote[];
   /** Accepted but not exactly as written (host bits set in a CIDR block). */
   readonly notes: readonly TargetNote[];
   /** Targets before de-duplication: see countTargets. */
@@ -62,7 +71,8 @@ export interface TargetList {
 
 export interface TargetInputs {
   readonly args: readonly string[];
-  readonly inventories: ReadonlyArray<{ readonly file: string; readonly text: string }>;
+  /** Inventory text to parse, or an inventory already read (a workbook: see inventory-file.ts). */
+  readonly inventories: ReadonlyArray<{ readonly file: string; readonly text: string } | { readonly file: string; readonly inventory: Inventory }>;
 }
 
 export interface TargetOptions {
@@ -74,6 +84,7 @@ export function buildTargets(inputs: TargetInputs, options: TargetOptions): Targ
   const sources: TargetSource[] = [];
   const errors: TargetError[] = [];
   const notes: TargetNote[] = [];
+  const refused: TargetNote[] = [];
 
   inputs.args.forEach((arg, index) => {
     const origin = `argument ${index + 1}`;
@@ -86,13 +97,17 @@ export function buildTargets(inputs: TargetInputs, options: TargetOptions): Targ
     sources.push({ spec: parsed.spec, origin });
   });
 
-  for (const { file, text } of inputs.inventories) {
-    const inventory = parseInventory(text, file, options);
-    sources.push(...inventory.entries);
+  for (const input of inputs.inventories) {
+    const inventory = 'inventory' in input ? input.inventory : parseInventory(input.text, input.file, options);
+    if (inventory.refused !== undefined) {
+      refused.push({ origin: `${inventory.refused.file}:${inventory.refused.line}`, message: inventory.refused.message });
+      continue;
+    }
+    for (const entry of inventory.entries) sources.push(entry);
     for (const e of inventory.errors) {
       const origin = `${e.file}:${e.line}`;
       const target: Target = {
-        host: e.host ?? '',
+        host: e.host === undefined || e.host === '' ? origin : e.host,
         port: options.port,
         ...(e.name !== undefined && { name: e.name }),
         ...(e.site !== undefined && { site: e.site }),
@@ -107,6 +122,7 @@ export function buildTargets(inputs: TargetInputs, options: TargetOptions): Targ
     sources,
     targets: { [Symbol.iterator]: () => expandSources(sources) },
     errors,
+    refused,
     notes,
     count: countTargets(sources),
   };
@@ -123,16 +139,48 @@ export function countTargets(sources: Iterable<{ readonly spec: TargetSpec }>): 
   return Number(total);
 }
 
-/** Expands the sources in order, dropping every host:port already produced (first one wins). */
+/**
+ * Expands the sources in order, dropping every host:port already produced (first one wins).
+ * Memory: one key per single-host source and one interval per block or range source.
+ */
 export function* expandSources(sources: Iterable<TargetSource>): Generator<TargetItem, void, undefined> {
-  const seen = new Set<string>();
+  const singles = new Set<string>(); // targetKey of every single host produced
+  const blocks = new Map<string, IntervalSet>(); // "ipv4:161" -> addresses of the blocks produced
+  const blocksOf = (family: string, port: number): IntervalSet => {
+    const key = `${family}:${port}`;
+    let set = blocks.get(key);
+    if (set === undefined) blocks.set(key, (set = new IntervalSet()));
+    return set;
+  };
   for (const source of sources) {
-    for (const address of expand(source.spec)) {
-      const key = targetKey(address);
-      if (seen.has(key)) continue;
-      seen.add(key);
-      yield item(source, address);
+    const { spec } = source;
+    if (spec.kind === 'host') {
+      const key = targetKey(spec);
+      if (singles.has(key)) continue;
+      const n = addressOf(spec);
+      if (n !== undefined && blocks.get(`${spec.hostKind}:${spec.port}`)?.find(n) !== undefined) continue;
+      singles.add(key);
+      yield item(source, spec);
+      continue;
     }
+    const covered = blocksOf(spec.family, spec.port);
+    const { first, last } = addressBounds(spec);
+    let n = first;
+    while (n <= last) {
+      const inside = covered.find(n);
+      if (inside !== undefined) {
+        n = inside.end + 1n;
+        continue;
+      }
+      const stop = covered.nextStartAfter(n);
+      const end = stop !== undefined && stop - 1n < last ? stop - 1n : last;
+      for (; n <= end; n++) {
+        const address = { host: addressText(n, spec.family), port: spec.port };
+        if (singles.size > 0 && singles.has(targetKey(address))) continue;
+        yield item(source, address);
+      }
+    }
+    covered.add(first, last);
   }
 }
 

@@ -145,10 +145,27 @@ export function* expand(spec: TargetSpec): Generator<{ host: string; port: numbe
     yield { host: spec.host, port: spec.port };
     return;
   }
-  const end = toBigInt(ipaddr.parse(spec.last));
-  for (let n = toBigInt(ipaddr.parse(spec.first)); n <= end; n++) {
-    yield { host: fromBigInt(n, spec.family), port: spec.port };
+  const { first, last } = addressBounds(spec);
+  for (let n = first; n <= last; n++) yield { host: addressText(n, spec.family), port: spec.port };
+}
+
+/** A block's or range's addresses as integers, both ends included (for de-duplication without a set of hosts). */
+export function addressBounds(spec: BlockSpec | RangeSpec): { first: bigint; last: bigint } {
+  return { first: toBigInt(ipaddr.parse(spec.first)), last: toBigInt(ipaddr.parse(spec.last)) };
+}
+
+/** An IP host spec's address as an integer. */
+export function addressOf(spec: HostSpec): bigint | undefined {
+  return spec.hostKind === 'hostname' ? undefined : toBigInt(ipaddr.parse(spec.host));
+}
+
+/** The address `n` of a family, written as expand writes it. */
+export function addressText(n: bigint, family: Family): string {
+  if (family === 'ipv4') {
+    const v = Number(n);
+    return `${Math.floor(v / 16_777_216)}.${Math.floor(v / 65_536) % 256}.${Math.floor(v / 256) % 256}.${v % 256}`;
   }
+  return fromBigInt(n, family);
 }
 
 type Parsed = string | { spec: TargetSpec; note?: string };

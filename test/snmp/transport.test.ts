@@ -320,7 +320,8 @@ describe('defaults and the file-descriptor cap', () => {
     const capped = capConcurrency(4000, limit);
     expect(capped.value).toBe(930);
     expect(capped.note).toMatch(/^concurrency 4000 lowered to 930: .*1024 files \('ulimit -n'\), 30 are open/);
-    expect(capConcurrency(4000, { soft: 100, open: 60, known: true }).value).toBe(1);
+    // 40 left: a quarter (10) kept spare, the rest polls (test/scan/fd-limit.test.ts has more).
+    expect(capConcurrency(4000, { soft: 100, open: 60, known: true }).value).toBe(30);
     expect(defaultConcurrency({ soft: Infinity, open: 10, known: true })).toBe(DEFAULT_CONCURRENCY);
   });
 

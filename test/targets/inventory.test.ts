@@ -72,7 +72,7 @@ describe('parseInventory: CSV', () => {
       'fleet-errors.csv:3:2: bad port "70000": expected 1-65535',
       'fleet-errors.csv:4:1: "10.0.0.300": not an IPv4 address or hostname',
       'fleet-errors.csv:5:1: empty host: expected a hostname, IP address, CIDR block or range',
-      'fleet-errors.csv:6: row has 5 cells but the header has 4: expected a value that contains a comma to be in double quotes',
+      'fleet-errors.csv:6: row has 5 cells but the header has 4: expected a value that contains the delimiter to be in double quotes',
       'fleet-errors.csv:7:1: "10.0.0.0/33": prefix length must be 0-32',
     ]);
     // Row 8 has fewer cells (missing ones are empty), row 9 trailing empty cells, row 10 is all empty.
@@ -114,18 +114,37 @@ describe('parseInventory: CSV', () => {
       DEFAULTS,
     );
     expect(messages(inv)).toEqual([
-      'q.csv:2: text after a closing quote: expected "," or the end of the line',
+      'q.csv:2: text after a closing quote: expected the delimiter or the end of the line',
       'q.csv:4: quote inside an unquoted value: expected the whole value in double quotes, with inner quotes doubled',
       'q.csv:7: quote never closed: expected a closing " (a quote inside a quoted value is written "")',
     ]);
     expect(rows(inv).map((r) => `${r.spec} ${r.name} ${r.origin}`)).toEqual(['10.0.0.2 ok2 q.csv:3', '10.0.0.5 ok5 q.csv:8']);
   });
 
-  it('stops reading after 100 CSV syntax errors, and says so', () => {
-    const text = ['host', ...Array.from({ length: 150 }, (_, i) => `"10.0.0.${i}"x`), '10.1.0.1'].join('\n');
+  it('blames the line that opened a stray quote, and judges each line it swallowed on its own', () => {
+    const inv = parseInventory(
+      ['host,community,name', '10.0.0.1,Hush-1,"Rack 1, row A', '10.0.0.2,Hush-2,ok', '10.0.0.300,Hush-3,bad', '10.0.0.4,Hush-4"x,q', '10.0.0.5,Hush-5,ok'].join('\n'),
+      'q.csv',
+      DEFAULTS,
+    );
+    expect(messages(inv)).toEqual([
+      'q.csv:2: quote never closed: expected a closing " (a quote inside a quoted value is written "")',
+      'q.csv:4:1: "10.0.0.300": not an IPv4 address or hostname',
+      'q.csv:5: quote inside an unquoted value: expected the whole value in double quotes, with inner quotes doubled',
+    ]);
+    expect(inv.errors.map((e) => e.host)).toEqual([undefined, '10.0.0.300', undefined]);
+    expect(rows(inv).map((r) => r.origin)).toEqual(['q.csv:3', 'q.csv:6']);
+    expect(JSON.stringify([inv.errors, inv.notes])).not.toMatch(/Hush/);
+  });
+
+  it('stops parsing after 100 CSV syntax errors, and still gives every later row an error of its own', () => {
+    const text = ['host', ...Array.from({ length: 150 }, (_, i) => `"10.0.0.${i}"x`), '# c', '', '10.1.0.1'].join('\n');
     const inv = parseInventory(text, 'bad.csv', DEFAULTS);
-    expect(inv.errors).toHaveLength(101);
-    expect(inv.errors.at(-1)?.message).toBe('bad.csv:102: more than 100 CSV syntax errors: the rest of the file was not read');
+    // 100 syntax errors, then lines 102-151 and 154: one row error each, none lost.
+    expect(inv.errors).toHaveLength(151);
+    expect(inv.errors[100]?.message).toBe('bad.csv:102: not read: more than 100 CSV syntax errors above it');
+    expect(inv.errors.at(-1)?.line).toBe(154);
+    expect(inv.errors.every((e) => e.host === undefined)).toBe(true);
   });
 
   it('counts lines from the top of the file when comments and blank lines come first', () => {
@@ -167,20 +186,33 @@ describe('parseInventory: CSV', () => {
     expect(large.entries[0]?.spec.size).toBe(16_777_214n);
   });
 
-  it('says when the header has no host column', () => {
-    expect(messages(fixture('no-host.csv'))).toEqual(['no-host.csv:1: header has no "host" column']);
-    expect(fixture('no-host.csv').entries).toEqual([]);
+  it('refuses a header without a host column, listing what was found and what is accepted', () => {
+    const inv = fixture('no-host.csv');
+    expect(inv.refused?.message).toBe(
+      'no-host.csv:1: no host column in the header row: found "serial", "port"; the host column may be named "host" ' +
+        '(or "IP", "IP Address", "Address", "Hostname", "Host name", "Device", "DNS name", "IPv4 Address", "Management IP"); ' +
+        'also read: "port" (or "SNMP Port"), "community" (or "SNMP Community"), "name", "site" (or "Location", "Room"), "profile"',
+    );
+    expect(inv.entries).toEqual([]);
+    expect(inv.errors).toEqual([]);
     // A comma in the first line means CSV, whatever the file is called.
-    expect(messages(parseInventory('# units\naddress,community\n10.0.0.1,secret\n', 'units.txt', DEFAULTS))).toEqual([
-      'units.txt:2: header has no "host" column',
-    ]);
-    // A .csv file with one column that is not "host".
-    expect(messages(parseInventory('ip\n10.0.0.1\n', 'units.csv', DEFAULTS))).toEqual(['units.csv:1: header has no "host" column']);
+    expect(parseInventory('# units\nunit,community\n10.0.0.1,secret\n', 'units.txt', DEFAULTS).refused?.message).toMatch(
+      /^units\.txt:2: no host column in the header row: found "unit", "community"; /,
+    );
+    // A .csv file with one column that is not a host column.
+    expect(parseInventory('serial\n10.0.0.1\n', 'units.csv', DEFAULTS).refused?.message).toMatch(/^units\.csv:1: no host column/);
   });
 
-  it('reports a repeated column and uses the first', () => {
+  it('never lists a first row that looks like data (a CSV without a header): it may hold a community', () => {
+    const inv = parseInventory('10.0.0.1,Hush-Community,DC1\n10.0.0.2,Hush-2,DC1\n', 'nohead.csv', DEFAULTS);
+    expect(inv.refused?.message).toMatch(/^nohead\.csv:1: no host column: this first row is not a header row/);
+    expect(inv.refused?.message).not.toMatch(/Hush|10\.0\.0/);
+  });
+
+  it('uses the first of two columns naming one field, and says so in a note', () => {
     const inv = parseInventory('host,name,Name\n10.0.0.1,first,second\n', 'x.csv', DEFAULTS);
-    expect(messages(inv)).toEqual(['x.csv:1:3: column "name" appears twice: the first one is used']);
+    expect(inv.errors).toEqual([]);
+    expect(inv.notes.map((n) => n.message)).toEqual(['x.csv:1:3: column 3 ("Name") also names the name column: column 2 ("name") is used']);
     expect(inv.entries[0]?.name).toBe('first');
   });
 });
@@ -206,7 +238,7 @@ describe('parseInventory: plain list', () => {
     expect(messages(inv)).toEqual([
       'hosts-errors.txt:2:1: "10.0.0.0/33": prefix length must be 0-32',
       'hosts-errors.txt:3:3: "ats_r12.example": bad character "_" in hostname: expected letters, digits, "-" and "."',
-      'hosts-errors.txt:4:10: unexpected "10.0.0.3": expected one target per line',
+      'hosts-errors.txt:4:10: more than one word on the line (the rest is not shown: it may hold a community): expected one target per line',
       'hosts-errors.txt:5:1: "10.0.0.4#not-a-comment": bad character "#" in hostname: expected letters, digits, "-" and "."',
       'hosts-errors.txt:6:1: "10.20.0.40-10": range end 10.20.0.10 is before start 10.20.0.40',
     ]);
@@ -223,6 +255,16 @@ describe('parseInventory: plain list', () => {
     const inv = parseInventory('hostname-1\n', 'x.txt', DEFAULTS);
     expect(inv.format).toBe('list');
     expect(rows(inv)).toEqual([{ spec: 'hostname-1', port: 161, origin: 'x.txt:1' }]);
+  });
+
+  it('reads a one-column header only when it cannot be a host: "host", "IP Address", never "device"', () => {
+    expect(parseInventory('host\n10.0.0.1\n', 'x.txt', DEFAULTS)).toMatchObject({ format: 'csv', entries: [{ origin: 'x.txt:2' }] });
+    expect(parseInventory('IP Address\n10.0.0.1\n', 'x.txt', DEFAULTS)).toMatchObject({ format: 'csv', entries: [{ origin: 'x.txt:2' }] });
+    const list = parseInventory('device\n10.0.0.1\n', 'x.txt', DEFAULTS);
+    expect(list.format).toBe('list');
+    expect(list.entries.map((e) => e.spec.text)).toEqual(['device', '10.0.0.1']);
+    // In a file named .csv it is the header.
+    expect(parseInventory('Device\n10.0.0.1\n', 'x.csv', DEFAULTS).entries.map((e) => e.spec.text)).toEqual(['10.0.0.1']);
   });
 
   it('uses the default port, or the one on the line', () => {

@@ -49,8 +49,9 @@ export async function runCheck(raw: Record<string, unknown>, io: Io, deps: Check
 /** The units, as scan builds them from hosts and inventories; any bad target stops the gate before a packet is sent. */
 async function buildCheckTargets(args: CheckArgs, io: Io): Promise<AuditTarget[]> {
   const config = loadRunConfig(args, io);
-  const inventories = await readInventories(args.inventory, io);
+  const inventories = await readInventories(args.inventory, { port: args.port, allowLarge: false }, io);
   const built = buildTargets({ args: args.hosts, inventories }, { port: args.port, allowLarge: false });
+  if (built.refused.length > 0) throw new UsageError(built.refused.map((r) => r.message).join('; '));
   const plan = planRunCredentials(args, io, config, built.sources);
   const secrets = plan.secrets.filter((x) => x !== 'public');
   // A gate is about exact units: any bad host, row or credential stops it.

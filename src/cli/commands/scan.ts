@@ -17,6 +17,7 @@ import { invalidTargetResult } from '../../audit/no-answer.js';
 import { scan, SCAN_DEFAULTS } from '../../scan/scan.js';
 import { redact } from '../../snmp/session.js';
 import { buildTargets, type TargetList } from '../../targets/list.js';
+import { InventoryReadError, readInventoryFile, type InventorySource } from '../../targets/inventory-file.js';
 import { targetKey, type AuditTarget, type Target } from '../../targets/target.js';
 import { BaselineError, changeOf, compareWithBaseline, failOn, readBaselineFile, type Baseline, type Comparison } from '../../changes/baseline.js';
 import { formatChangeSummary } from '../../report/changes-text.js';
@@ -68,8 +69,11 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const format = resolveFormat(args, io.stdout.isTTY === true);
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
 
-  const inventories = await readInventories(args.inventory, io);
+  const inventories = await readInventories(args.inventory, { port: args.port, allowLarge: args.allowLarge, sheet: args.sheet }, io);
   const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
+  // A refused file quotes no cell but a header's: the messages are safe as they are.
+  for (const r of built.refused) io.stderr.write(`ats-audit: ${forTerminal(r.message, 1000)}\n`);
+  if (built.refused.length > 0) throw new UsageError(`${built.refused.length} inventory file(s) refused: nothing sent`);
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
   // "public" is the well-known default, not a secret: redacting it would only garble text.
@@ -268,11 +272,17 @@ const NO_PROGRESS: Progress = { onResult: () => undefined, stop: () => undefined
 /** --list-targets: what would be scanned, one per line, without sending anything. */
 function listTargets(targets: Iterable<{ target: Target; profile?: string }>, io: Io): void {
   let n = 0;
+  let chunk = ''; // lines written 64 KB at a time: a /8 is 16 million of them
   for (const { target: t, profile } of targets) {
     const label = [t.name, t.site, profile && `profile ${profile}`].filter(Boolean).join(', ');
-    io.stdout.write(`${forTerminal(targetKey(t), 200)}${label ? `  (${forTerminal(label, 200)})` : ''}  from ${forTerminal(t.origin, 200)}\n`);
+    chunk += `${forTerminal(targetKey(t), 200)}${label ? `  (${forTerminal(label, 200)})` : ''}  from ${forTerminal(t.origin, 200)}\n`;
+    if (chunk.length >= 65_536) {
+      io.stdout.write(chunk);
+      chunk = '';
+    }
     n++;
   }
+  if (chunk !== '') io.stdout.write(chunk);
   io.stderr.write(`ats-audit: ${n} target(s); nothing sent (--list-targets)\n`);
 }
 
@@ -285,21 +295,22 @@ function readBaseline(file: string): Baseline {
   }
 }
 
-/** The inventory files as given (- is stdin), read before anything is sent; shared with check. */
-export async function readInventories(files: readonly string[], io: Io): Promise<Array<{ file: string; text: string }>> {
-  const inventories: Array<{ file: string; text: string }> = [];
+/** The inventory files as given (- is stdin), read and decoded before anything is sent; shared with check. */
+export async function readInventories(
+  files: readonly string[],
+  o: { readonly port: number; readonly allowLarge: boolean; readonly sheet?: string | undefined },
+  io: Io,
+): Promise<InventorySource[]> {
+  const read: InventorySource[] = [];
   for (const file of files) {
-    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
+    try {
+      read.push(await readInventoryFile(file, { port: o.port, allowLarge: o.allowLarge, sheet: o.sheet, readStdin: io.readStdin }));
+    } catch (e) {
+      if (e instanceof InventoryReadError) throw new UsageError(e.message);
+      throw e;
+    }
   }
-  return inventories;
-}
-
-function readInput(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch (e) {
-    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
-  }
+  return read;
 }
 
 let version: string | undefined;
