@@ -8,7 +8,8 @@ import { packageRoot } from '../../package-root.js';
 import type { PollDeps } from '../../poll/poll-unit.js';
 import { reportFormat, type FormatName, type RenderContext, type ReportFormat } from '../../report/formats.js';
 import { forTerminal } from '../../report/sanitize.js';
-import { compareForTable, shouldUseColor } from '../../report/table.js';
+import { inReportOrder } from '../../report/order.js';
+import { shouldUseColor } from '../../report/table.js';
 import type { Progress } from '../progress.js';
 import { capConcurrency, defaultConcurrency } from '../../scan/fd-limit.js';
 import { invalidTargetResult, scan, SCAN_DEFAULTS } from '../../scan/scan.js';
@@ -19,7 +20,7 @@ import { BaselineError, changeOf, compareWithBaseline, failOn, readBaselineFile,
 import { formatChangeSummary } from '../../report/changes-text.js';
 import { loadAdvisorySet } from './advisories.js';
 import { UsageError, type Io } from '../io.js';
-import { resolveFormat, type ScanArgs } from '../options.js';
+import { outputWidth, resolveFormat, type ScanArgs } from '../options.js';
 import type { CredentialPlan } from '../../credentials/resolve.js';
 import { loadRunConfig, planRunCredentials } from '../run-credentials.js';
 
@@ -102,7 +103,8 @@ function reportOutput(run: PreparedRun, args: ScanArgs, io: Io): ReportOutput {
     version: toolVersion(),
     generatedAt: new Date(),
     color: !args.output && shouldUseColor(io.stdout, io.env),
-    width: io.stdout.columns,
+    // A report file is not drawn for this terminal; on stdout: the terminal's width, else $COLUMNS.
+    width: args.output ? undefined : outputWidth(io.stdout, io.env),
     excel: args.excel,
   };
   const { baseline } = run;
@@ -208,7 +210,7 @@ function writeReport(
 ): void {
   if (!out.stream) {
     // Every format lists units in the same order: worst verdict first, then site and host.
-    const sorted = results.map(out.withChange).sort(compareForTable);
+    const sorted = inReportOrder(results.map(out.withChange));
     const rendered = out.renderer.render(sorted, { ...out.ctx, baseline: comparison });
     const report = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
     if (args.output) {
