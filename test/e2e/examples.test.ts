@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Ajv2020 } from 'ajv/dist/2020.js';
 import { parse } from 'csv-parse/sync';
 import { main } from '../../src/cli/main.js';
 import { COLUMN_NAMES } from '../../src/report/columns.js';
@@ -13,6 +12,8 @@ import { parseInventory } from '../../src/targets/inventory.js';
 import { demoFleet } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { BIN_NOTE } from '../helpers/built-bin.js';
+import { reportAjv } from '../helpers/report-schema.js';
 
 // Every file in examples/ is exercised: parsed, validated, or run against the simulator.
 
@@ -122,7 +123,7 @@ describe('examples/', () => {
     });
     it('JSON: valid against the shipped schema; ndjson: each line a valid unit', () => {
       const schema = JSON.parse(readFileSync(join(process.cwd(), 'schema', 'ats-audit-report.schema.json'), 'utf8')) as object;
-      const ajv = new Ajv2020({ strict: false });
+      const ajv = reportAjv();
       const valid = ajv.compile(schema);
       expect(valid(JSON.parse(report('json'))), JSON.stringify(valid.errors)).toBe(true);
       const unit = ajv.compile({ $ref: 'urn:ats-audit:schema:report#/$defs/unit' });
@@ -149,7 +150,7 @@ describe('examples/', () => {
     });
     afterAll(async () => fleet?.stop());
 
-    it.skipIf(!existsSync(bin))('opens the gate for a unit that is safe, runs the upgrade step, then audits again', async () => {
+    it.skipIf(!existsSync(bin))(`opens the gate for a unit that is safe, runs the upgrade step, then audits again${BIN_NOTE}`, async () => {
       const shimDir = mkdtempSync(join(tmpdir(), 'ats-audit-shim-'));
       writeFileSync(join(shimDir, 'ats-audit'), `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`);
       chmodSync(join(shimDir, 'ats-audit'), 0o755);
@@ -163,7 +164,7 @@ describe('examples/', () => {
       expect(r.stdout).toMatch(/safe-to-upgrade/);
     });
 
-    it.skipIf(!existsSync(bin))('refuses a package meant for other hardware without flashing', async () => {
+    it.skipIf(!existsSync(bin))(`refuses a package meant for other hardware without flashing${BIN_NOTE}`, async () => {
       const shimDir = mkdtempSync(join(tmpdir(), 'ats-audit-shim-'));
       writeFileSync(join(shimDir, 'ats-audit'), `#!/bin/sh\nexec "${process.execPath}" "${bin}" "$@"\n`);
       chmodSync(join(shimDir, 'ats-audit'), 0o755);
