@@ -8,6 +8,7 @@ import { packageRoot } from '../../package-root.js';
 import type { PollDeps } from '../../poll/poll-unit.js';
 import { reportFormat, type FormatName, type RenderContext, type ReportFormat } from '../../report/formats.js';
 import { forTerminal } from '../../report/sanitize.js';
+import { formatSummary, summarize } from '../../report/summary.js';
 import { inReportOrder } from '../../report/order.js';
 import { shouldUseColor } from '../../report/table.js';
 import type { Progress } from '../progress.js';
@@ -165,7 +166,12 @@ async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io:
   const progress: Progress =
     args.quiet || args.verbose || out.stream !== undefined || io.stderr.isTTY !== true
       ? NO_PROGRESS
-      : (await import('../progress.js')).startProgress(built.count, io.stderr, { quiet: false });
+      : (await import('../progress.js')).startProgress(built.count, io.stderr, {
+          quiet: false,
+          timeoutMs: args.timeout,
+          tries: args.retries + 1,
+          concurrency: concurrency.value,
+        });
   try {
     const polled = await scan(
       audits,
@@ -215,7 +221,8 @@ function writeReport(
     const report = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
     if (args.output) {
       writeFileAtomic(args.output, report);
-      if (!args.quiet) io.stderr.write(`ats-audit: wrote ${results.length} unit(s) to ${args.output} (${run.format})\n`);
+      // The progress line is gone by now: the counts stay on screen in this line.
+      if (!args.quiet) io.stderr.write(`ats-audit: wrote ${forTerminal(args.output, 400)} (${run.format}): ${formatSummary(summarize(results))}\n`);
     } else {
       io.stdout.write(report);
     }
