@@ -87,9 +87,10 @@ export function connectionOptions<T>(y: Argv<T>) {
     })
     .option('retries', { alias: 'r', describe: 'Retries after a timeout', type: 'number', default: DEFAULTS.retries })
     .option('advisory', {
-      describe: 'Also audit against this bulletin file (JSON, same shape as advisories/*.json)',
+      describe: 'Also audit against this bulletin file (JSON, same shape as advisories/*.json); repeat for more',
       type: 'string',
       array: true,
+      nargs: 1,
       default: [] as string[],
       requiresArg: true,
     });
@@ -105,9 +106,11 @@ export function scanOptions<T>(y: Argv<T>) {
     })
     .option('inventory', {
       alias: 'i',
-      describe: 'Inventory file: CSV with a "host" column (port, community, profile, name, site optional) or one target per line; - reads stdin',
+      describe: 'Inventory file: CSV with a "host" column (port, community, profile, name, site optional) or one target per line; - reads stdin; repeat for more',
       type: 'string',
       array: true,
+      // One file per -i: `-i fleet.csv 10.0.0.5` scans 10.0.0.5 too instead of reading it as a file.
+      nargs: 1,
       default: [] as string[],
     })
     .option('concurrency', {

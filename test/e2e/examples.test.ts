@@ -46,6 +46,7 @@ describe('examples/', () => {
       '/etc/ats-audit/fleet.csv': ex('fleet.csv'),
       '/etc/ats-audit/community': community,
       '/var/lib/ats-audit/report.csv': join(dir, 'report.csv'),
+      '/var/lib/ats-audit/report.csv.new': join(dir, 'report.csv.new'),
     };
   });
 
@@ -83,7 +84,7 @@ describe('examples/', () => {
     expect(await main([...auditArgs(line.slice(line.indexOf('flock')), swap), '--list-targets'], cap.io), cap.stderr()).toBe(2);
     // Exit 2 only because the example inventory names profile "secure" and no config is given:
     expect(cap.stderr()).toMatch(/fleet\.csv:8: unknown profile "secure"/);
-    expect(cap.stdout()).toMatch(/^10\.20\.0\.11:161/);
+    expect(cap.stdout()).toMatch(/^10\.20\.0\.11,161,/m);
   });
 
   it('the systemd service runs the command with options it accepts, and the timer fires nightly', async () => {
@@ -107,7 +108,8 @@ describe('examples/', () => {
     const env = { DC1_COMMUNITY: 'example-dc1', ATS_V3_AUTH: 'example-auth-key' };
     const code = await main([...args, '--list-targets', '--config', conf], { ...cap.io, env });
     expect(cap.stderr()).not.toMatch(/Unknown argument/);
-    expect(cap.stdout()).toMatch(/\[2001:db8::5\]:1161 .*profile secure/);
+    // The service asks for CSV: --list-targets answers in CSV too.
+    expect(cap.stdout()).toMatch(/^2001:db8::5,1161,.*"profile ""secure"" from /m);
     expect(code, cap.stderr()).toBe(0);
     const timer = read('systemd/ats-audit.timer');
     expect(timer).toMatch(/^OnCalendar=\*-\*-\* 02:15:00$/m);

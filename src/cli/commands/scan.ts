@@ -21,6 +21,7 @@ import { BaselineError, changeOf, compareWithBaseline, failOn, readBaselineFile,
 import { formatChangeSummary } from '../../report/changes-text.js';
 import { loadAdvisorySet } from './advisories.js';
 import { UsageError, type Io } from '../io.js';
+import { communityOption, listedTargets, listFormat, renderTargetList } from '../list-targets.js';
 import { outputWidth, resolveFormat, type ScanArgs } from '../options.js';
 import type { CredentialPlan } from '../../credentials/resolve.js';
 import { loadRunConfig, planRunCredentials } from '../run-credentials.js';
@@ -29,11 +30,8 @@ import { loadRunConfig, planRunCredentials } from '../run-credentials.js';
 // is a function of its own; runScan only strings them together.
 
 export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<number> {
+  if (args.listTargets) return listTargetsRun(args, io);
   const run = await prepareRun(args, io);
-  if (args.listTargets) {
-    listTargets(run.built.targets, io);
-    return run.invalidCount === 0 ? EXIT.clear : EXIT.usage;
-  }
   const out = reportOutput(run, args, io);
   const audited = await auditAll(run, out, args, io, deps);
   const comparison = run.baseline ? compareWithBaseline(run.baseline, audited.results) : undefined;
@@ -56,17 +54,21 @@ interface PreparedRun {
   readonly say: (line: string) => void;
 }
 
+/** The targets from the arguments and every inventory (stdin for `-`). */
+async function readTargets(args: ScanArgs, io: Io): Promise<TargetList> {
+  const inventories: Array<{ file: string; text: string }> = [];
+  for (const file of args.inventory) {
+    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
+  }
+  return buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
+}
+
 async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const config = loadRunConfig(args, io);
   const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
-
-  const inventories: Array<{ file: string; text: string }> = [];
-  for (const file of args.inventory) {
-    inventories.push({ file: file === '-' ? '<stdin>' : file, text: file === '-' ? await io.readStdin() : readInput(file) });
-  }
-  const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
+  const built = await readTargets(args, io);
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
   // "public" is the well-known default, not a secret: redacting it would only garble text.
@@ -245,15 +247,22 @@ function exitCode(run: PreparedRun, audited: Audited, comparison: Comparison | u
 
 const NO_PROGRESS: Progress = { onResult: () => undefined, stop: () => undefined };
 
-/** --list-targets: what would be scanned, one per line, without sending anything. */
-function listTargets(targets: Iterable<{ target: Target; profile?: string }>, io: Io): void {
-  let n = 0;
-  for (const { target: t, profile } of targets) {
-    const label = [t.name, t.site, profile && `profile ${profile}`].filter(Boolean).join(', ');
-    io.stdout.write(`${forTerminal(targetKey(t), 200)}${label ? `  (${forTerminal(label, 200)})` : ''}  from ${forTerminal(t.origin, 200)}\n`);
-    n++;
-  }
-  io.stderr.write(`ats-audit: ${n} target(s); nothing sent (--list-targets)\n`);
+/**
+ * --list-targets: what would be scanned and with which credentials, without sending anything
+ * or reading any secret (a profile whose key is not set yet is listed as such). Exit 2 when a
+ * target line is invalid, as a scan would.
+ */
+async function listTargetsRun(args: ScanArgs, io: Io): Promise<number> {
+  const format = listFormat(args.format);
+  const config = loadRunConfig(args, io);
+  const built = await readTargets(args, io);
+  for (const e of built.errors) io.stderr.write(`ats-audit: ${forTerminal(e.message, 400)}\n`);
+  const defaults = { version: args.snmpVersion, profile: args.profile, community: communityOption(args, io.env) };
+  const { list, problems } = listedTargets(built.targets, { config, defaults, env: io.env });
+  for (const p of problems) io.stderr.write(`ats-audit: ${forTerminal(p, 400)}\n`);
+  io.stdout.write(renderTargetList(list, format));
+  if (!args.quiet) io.stderr.write(`ats-audit: ${list.length} target(s); nothing sent (--list-targets)\n`);
+  return built.errors.length === 0 && problems.length === 0 ? EXIT.clear : EXIT.usage;
 }
 
 function readBaseline(file: string): Baseline {
