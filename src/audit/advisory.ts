@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
+import { errorCode, readProblem } from '../file-problem.js';
 
 // A bulletin is data: the next one is a JSON file in advisories/, not a code change.
 
@@ -71,11 +72,17 @@ export function parseAdvisory(json: unknown, file: string): Advisory {
 }
 
 export function loadAdvisoryFile(file: string): Advisory {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new AdvisoryError(`--advisory ${file}: ${readProblem(errorCode(e))}`);
+  }
   let json: unknown;
   try {
-    json = JSON.parse(readFileSync(file, 'utf8'));
+    json = JSON.parse(text);
   } catch (e) {
-    throw new AdvisoryError(`${file}: cannot read advisory: ${(e as Error).message}`);
+    throw new AdvisoryError(`--advisory ${file}: not valid JSON (${(e as Error).message})`);
   }
   return parseAdvisory(json, file);
 }

@@ -6,6 +6,7 @@ import { VERDICTS, type Verdict } from '../audit/finding.js';
 import type { ColumnName } from '../report/column-names.js';
 import { escapeControls } from '../report/sanitize.js';
 import { targetKey, type Target } from '../targets/target.js';
+import { errorCode, readProblem } from '../file-problem.js';
 
 // Changes since a previous run. A previous report of this tool (CSV or JSON, told apart by
 // content) is the baseline; units are matched by host:port (targetKey). Pure, apart from
@@ -106,7 +107,7 @@ export function readBaselineFile(file: string): Baseline {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new BaselineError(`${file}: cannot read the baseline (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new BaselineError(`--baseline ${file}: ${readProblem(errorCode(e))}`);
   }
   return parseBaseline(text, file);
 }

@@ -172,3 +172,22 @@ describe('completion', () => {
     expect(r.resolved).toEqual([]);
   });
 });
+
+describe('a file that is not there', () => {
+  it('gets one wording whichever option named it: "<option> <path>: no such file", exit 2, nothing sent', async () => {
+    const missing = '/nonexistent/ats-audit-test/missing';
+    for (const [argv, said] of [
+      [['-i', `${missing}.csv`], `--inventory ${missing}.csv: no such file`],
+      [['127.0.0.1', '--baseline', `${missing}.csv`], `--baseline ${missing}.csv: no such file`],
+      [['127.0.0.1', '--advisory', `${missing}.json`], `--advisory ${missing}.json: no such file`],
+      [['127.0.0.1', '--community-file', missing], `--community-file ${missing}: no such file`],
+      [['127.0.0.1', '--config', `${missing}.json`], `${missing}.json: no such file (named by --config)`],
+      [['advisories', '--advisory', `${missing}.json`], `--advisory ${missing}.json: no such file`],
+    ] as const) {
+      const r = await run([...argv]);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.err, argv.join(' ')).toContain(said);
+      expect(r.opened).toEqual([]);
+    }
+  });
+});

@@ -25,6 +25,7 @@ import { communityOption, listedTargets, listFormat, renderTargetList } from '..
 import { outputWidth, resolveFormat, type ScanArgs } from '../options.js';
 import type { CredentialPlan } from '../../credentials/resolve.js';
 import { loadRunConfig, planRunCredentials } from '../run-credentials.js';
+import { errorCode, readProblem } from '../../file-problem.js';
 
 // The scan command from parsed options to exit code: read inputs, audit, report. Each phase
 // is a function of its own; runScan only strings them together.
@@ -278,7 +279,7 @@ function readInput(file: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new UsageError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new UsageError(`--inventory ${file}: ${readProblem(errorCode(e))}`);
   }
 }
 
