@@ -194,13 +194,9 @@ export function renderTable(results: readonly AuditResult[], opts: TableOptions)
       });
       lines.push(parts.join(GAP).trimEnd());
     }
-    const extra = folded
-      .filter((i) => row[i] !== undefined)
-      .map((i) => `${COLUMNS[i]!.label} ${row[i]}`)
-      .join(', ');
-    const below = [...(extra ? [extra] : []), forTerminal(r.finding.reason, LONG_TEXT_MAX)];
-    for (const text of below) {
-      for (const l of wrapToWidth(text, textWidth)) if (l) lines.push(' '.repeat(indent) + l);
+    const extra = folded.filter((i) => row[i] !== undefined).map((i) => `${COLUMNS[i]!.label} ${row[i]}`);
+    for (const l of [...itemLines(extra, textWidth), ...wrapToWidth(forTerminal(r.finding.reason, LONG_TEXT_MAX), textWidth)]) {
+      if (l) lines.push(' '.repeat(indent) + l);
     }
   });
 
@@ -213,6 +209,24 @@ export function renderTable(results: readonly AuditResult[], opts: TableOptions)
   lines.push('', ...summaryLines(results, width, c));
   if (opts.changes !== undefined) lines.push(...wrapToWidth(`Changes ${forTerminal(opts.changes, 2000)}`, width, Math.max(MIN_TEXT_WIDTH, width - 2)).map((l, i) => (i === 0 ? l : `  ${l}`)));
   return `${lines.join('\n')}\n`;
+}
+
+/** `name x, site DC1, AOS/app v3.7.4/v3.7.1`: broken between items, an item only when longer than a line. */
+function itemLines(items: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  items.forEach((item, k) => {
+    const text = k < items.length - 1 ? `${item},` : item;
+    if (line && displayWidth(line) + 1 + displayWidth(text) <= width) line += ` ${text}`;
+    else {
+      if (line) lines.push(line);
+      const pieces = wrapToWidth(text, width);
+      line = pieces.pop() ?? '';
+      lines.push(...pieces);
+    }
+  });
+  if (line) lines.push(line);
+  return lines;
 }
 
 /** `18 units: 4 at-risk, 4 unknown, ...`, broken between counts (never inside one) to fit `width`. */

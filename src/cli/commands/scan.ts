@@ -107,8 +107,9 @@ function reportOutput(run: PreparedRun, args: ScanArgs, io: Io): ReportOutput {
     version: toolVersion(),
     generatedAt: new Date(),
     color: !args.output && shouldUseColor(io.stdout, io.env),
-    // A report file is not drawn for this terminal; on stdout: the terminal's width, else $COLUMNS.
-    width: args.output ? undefined : outputWidth(io.stdout, io.env),
+    // On stdout: the terminal's width, else $COLUMNS. A report file is not drawn for this
+    // terminal: $COLUMNS if set, else the table's default.
+    width: outputWidth(args.output ? {} : io.stdout, io.env),
     excel: args.excel,
   };
   const { baseline } = run;
