@@ -191,3 +191,31 @@ describe('a file that is not there', () => {
     }
   });
 });
+
+describe('the table on stdout and the closing line with -o', () => {
+  const neighbours = ['200', '201', '202', '203', '204', '205'].map((n) => `127.1.11.${n}:16161`);
+
+  it('honours COLUMNS when piped: no line wider, no host cut', async () => {
+    const r = await run([...neighbours, '-f', 'table', '--retries', '0'], { COLUMNS: '60' });
+    const lines = r.out.trimEnd().split('\n');
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(60);
+    for (const h of neighbours) expect(r.out).toContain(h);
+    expect(r.out).not.toContain('…');
+  });
+
+  it("uses the terminal's own width on a terminal", async () => {
+    const cap = captureIo({ env: { COLUMNS: '200' }, tty: true });
+    const wide = { ...cap.io, stdout: { ...cap.io.stdout, columns: 70 } };
+    await main([...neighbours, '-f', 'table', '--retries', '0'], wide, recorder().deps);
+    for (const l of cap.stdout().split('\n')) expect(l.replace(/\x1b\[[0-9;]*m/g, '').length, l).toBeLessThanOrEqual(70);
+  });
+
+  it('with -o, says where the report went and the counts by verdict', async () => {
+    const { mkdtempSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tmpdir } = await import('node:os');
+    const file = join(mkdtempSync(join(tmpdir(), 'ats-main-')), 'report.csv');
+    const r = await run([...neighbours.slice(0, 2), '-o', file, '--retries', '0']);
+    expect(r.err).toContain(`ats-audit: wrote ${file} (csv): 2 units: 0 at-risk, 0 unknown, 2 unreachable, 0 safe-to-upgrade, 0 not-affected, 0 not-ats`);
+  });
+});
