@@ -2,7 +2,9 @@ import { execFile } from 'node:child_process';
 import { chmodSync, cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
+import { parse } from 'csv-parse/sync';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { COLUMN_NAMES } from '../../src/report/columns.js';
 import { demoFleet } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { BIN, BIN_NOTE, HAVE_BIN } from '../helpers/built-bin.js';
@@ -22,7 +24,9 @@ import { BIN, BIN_NOTE, HAVE_BIN } from '../helpers/built-bin.js';
 //      6 — never 1 (internal error) nor 2 (bad invocation) — and print no "internal error",
 //      "Unknown argument" nor "Not enough arguments". A line that is not an ats-audit command
 //      (export, cp, jq...) must exit 0.
-//   5. `npm run demo` (with or without --silent) runs the built demo (dist/tools/demo.js);
+//   5. A command that sends a CSV report to a file (`--format csv > FILE`, `-f csv > FILE`)
+//      must leave FILE a clean CSV: the report's header row first, nothing else around it.
+//   6. `npm run demo` (with or without --silent) runs the built demo (dist/tools/demo.js);
 //      `npx ats-audit` runs the built tool; every other `npm ...` line builds, links or tests
 //      the project, which `npm test` has just done, and is not run (the test name says so).
 //
@@ -244,6 +248,13 @@ describe.skipIf(!HAVE_BIN)(`shell examples in README.md and docs/*.md${BIN_NOTE}
         else expect(code, `${line}\n${r.stderr}`).toBe(0);
       }
       expect(r.stderr).not.toMatch(/internal error|Unknown argument|Not enough arguments/);
+      for (const line of local) {
+        const file = /(?:--format|-f)\s+csv\b.*>\s*(\S+)/.exec(line)?.[1];
+        if (!file) continue;
+        const text = readFileSync(join(dir, file), 'utf8');
+        expect(text.split('\r\n')[0], `${line}: ${file} starts with the header row`).toBe(COLUMN_NAMES.join(','));
+        expect(() => parse(text, { columns: true }), `${line}: ${file} is a CSV`).not.toThrow();
+      }
     });
   }
 });
