@@ -11,7 +11,7 @@
 import pc from 'picocolors';
 import type { AuditResult } from '../audit/audit-result.js';
 import { VERDICTS, type Verdict } from '../audit/finding.js';
-import { formatChange } from '../changes/baseline.js';
+import { formatChange } from './changes-text.js';
 import { targetKey } from '../targets/target.js';
 import { formatAmps } from './columns.js';
 import { forTerminal } from './sanitize.js';
