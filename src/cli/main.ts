@@ -8,7 +8,7 @@ import { advisoriesOptions, runAdvisories } from './commands/advisories.js';
 import { checkOptions, runCheck } from './commands/check.js';
 import { processIo, UsageError, type Io } from './io.js';
 import { examplesText, exitCodesText, SCAN_EXIT_MEANINGS } from './help-text.js';
-import { helpWidth, scanOptions, validate } from './options.js';
+import { helpWidth, RAW_ARGV, scanOptions, validate } from './options.js';
 import { runScan, toolVersion } from './commands/scan.js';
 import { suggestCommand } from './suggest-command.js';
 
@@ -43,7 +43,7 @@ export async function main(rawArgv: readonly string[], io: Io = processIo(), dep
       code = await runScan(validate(a as Record<string, unknown>, given), io, deps);
     })
     .command('check <hosts..>', 'Pre-upgrade gate: may a listed package be flashed on these units now?', checkOptions, async (a) => {
-      code = await runCheck(a as Record<string, unknown>, io, { poll: deps });
+      code = await runCheck({ ...(a as Record<string, unknown>), [RAW_ARGV]: given }, io, { poll: deps });
     })
     .command('advisories', 'List the bulletins the units are judged against', advisoriesOptions, async (a) => {
       code = await runAdvisories(a as Record<string, unknown>, io);

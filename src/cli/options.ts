@@ -171,7 +171,16 @@ function timeoutMs(v: unknown): number {
 }
 
 /** Rejects impossible values with a message naming the option; returns the typed args. */
-export function validate(a: Record<string, unknown>, rawArgv: readonly string[] = []): ScanArgs {
+/**
+ * The command line as typed, carried on the parsed arguments (a symbol key survives `{...a}`)
+ * so that validate() can quote a bad number as typed in every command, not yargs' NaN.
+ */
+export const RAW_ARGV = Symbol('ats-audit raw argv');
+
+export function validate(
+  a: Record<string | symbol, unknown>,
+  rawArgv: readonly string[] = (a[RAW_ARGV] as readonly string[] | undefined) ?? [],
+): ScanArgs {
   const num = (name: string, v: unknown, ok: (n: number) => boolean, want: string): number => {
     const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : Number.NaN;
     if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name} ${JSON.stringify(typed(name, v))}: expected ${want}`);

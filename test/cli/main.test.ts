@@ -114,6 +114,19 @@ describe('durations', () => {
     });
   }
 
+  it('check quotes a bad number as typed too', async () => {
+    for (const [argv, quoted] of [
+      [['--port', 'abc'], '--port "abc"'],
+      [['-r', 'two'], '--retries "two"'],
+      [['--timeout', '2x'], '--timeout "2x"'],
+    ] as const) {
+      const r = await run(['check', '127.0.0.1', ...argv]);
+      expect(r.code).toBe(2);
+      expect(r.err).toContain(quoted);
+      expect(r.err).not.toContain('NaN');
+    }
+  });
+
   it('check --interval takes 10s and 1500ms; a bare number asks for a unit', async () => {
     const ok = await run(['check', '127.0.0.1', '--wait', '1s', '--interval', '10s', '--timeout', '1500ms', '--retries', '0']);
     expect(ok.err).not.toContain('--interval');
