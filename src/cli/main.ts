@@ -28,7 +28,7 @@ const COMPLETION_COMMAND = 'completion';
 
 /** Runs the command line; returns the exit code instead of exiting, so it can run in-process. */
 export async function main(rawArgv: readonly string[], io: Io = processIo(), deps?: PollDeps): Promise<number> {
-  const given = stdinAsInventory(rawArgv);
+  const given = helpAsOption(stdinAsInventory(rawArgv));
   let code: number = EXIT.clear;
   const parser = yargs()
     .scriptName('ats-audit')
@@ -117,6 +117,12 @@ function refuseMistypedCommand(argv: readonly string[], commands: readonly strin
       `unknown command ${JSON.stringify(first)}: did you mean ${command}? (to scan a host of that name: ats-audit scan ${first})`,
     );
   }
+}
+
+/** `ats-audit help [COMMAND]` as `--help`: else "help" would be scanned as a host name. */
+function helpAsOption(argv: string[]): string[] {
+  if (argv[0] !== 'help') return argv;
+  return argv[1] && !argv[1].startsWith('-') ? [argv[1], '--help'] : ['--help'];
 }
 
 /** yargs drops a lone "-"; it means "read targets from stdin", as `--inventory=-`. */

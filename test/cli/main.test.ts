@@ -162,6 +162,15 @@ describe('--help', () => {
     expect(await help(['check', '--help'])).toContain('  ats-audit check 10.20.1.15 --package apc_hw02_aos390_g2ats392.exe\n');
   });
 
+  it('answers `ats-audit help` and `ats-audit help check` instead of scanning a host named help', async () => {
+    const top = await run(['help']);
+    expect(top.code).toBe(0);
+    expect(top.out).toContain('Exit codes:');
+    expect(top.resolved).toEqual([]);
+    const check = await run(['help', 'check']);
+    expect(check.out).toMatch(/^ats-audit check <hosts\.\.>/);
+  });
+
   it('does not show check hosts as [default: []]', async () => {
     const text = await help(['check', '--help']);
     const hosts = text.slice(text.indexOf('hosts'), text.indexOf('Options:'));
