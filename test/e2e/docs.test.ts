@@ -305,3 +305,20 @@ describe('samples of real output in the docs', () => {
     expect(readFileSync(join(dir, 'examples', 'reports', 'report.txt'), 'utf8')).toBe(readFileSync(join(process.cwd(), 'examples', 'reports', 'report.txt'), 'utf8'));
   });
 });
+
+describe("README's option list", () => {
+  it('names exactly the options `ats-audit --help` has', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/capture-io.js');
+    const readme = readFileSync(join(process.cwd(), 'README.md'), 'utf8');
+    const at = readme.indexOf('### Options');
+    const block = fencedBlocks('README.md', readme.slice(at)).find((b) => b.fence === '')!;
+    const documented = new Set(block.body.flatMap((l) => [...l.matchAll(/^\s*(?:-\w, )?(--[a-z][a-z-]*)/g)].map((m) => m[1]!)));
+    const cap = captureIo();
+    await main(['--help'], cap.io);
+    const offered = new Set([...cap.stdout().matchAll(/^\s+(?:-\w, )?(--[a-z][a-z-]*)/gm)].map((m) => m[1]!));
+    offered.delete('--help');
+    offered.delete('--version');
+    expect([...documented].sort()).toEqual([...offered].sort());
+  });
+});
