@@ -44,7 +44,7 @@ import { BIN, BIN_NOTE, HAVE_BIN } from '../helpers/built-bin.js';
 // simulator (its units that answer) is on 127.20.0.1-18, port 161 (16161 where port 161 cannot be bound), so
 // 10.20.0.0/22 or fleet.csv's 10.20.0.11 reach real (simulated) units; the rest of a
 // documentation network does not answer (port unreachable, at once).
-// Each block is bounded: 60 s, then it fails. A block that needs jq skips when jq is not
+// Each block is bounded: 60 s, then it fails; blocks run concurrently (vitest's default of 5). A block that needs jq skips when jq is not
 // installed (and fails under CI, which installs it).
 //
 // SAMPLES: a bare fenced block preceded by  <!-- docs-test: sample of FILE -->  must be an
@@ -205,7 +205,8 @@ describe('the extraction rule', () => {
   });
 });
 
-describe.skipIf(!HAVE_BIN)(`shell examples in README.md and docs/*.md${BIN_NOTE}`, () => {
+// Blocks are independent (a scratch directory each; the fleet only answers): run side by side.
+describe.concurrent.skipIf(!HAVE_BIN)(`shell examples in README.md and docs/*.md${BIN_NOTE}`, () => {
   let fleet: RunningFleet;
   beforeAll(async () => {
     // On SNMP's own port, so the documentation's addresses reach it as written; a user who may
