@@ -181,6 +181,13 @@ async function runBlock(lines: readonly string[], dir: string, env: NodeJS.Proce
   return { stdout, stderr, code, results };
 }
 
+let demoQueue: Promise<unknown> = Promise.resolve();
+function oneDemoAtATime<T>(work: () => Promise<T>): Promise<T> {
+  const next = demoQueue.then(work, work);
+  demoQueue = next.catch(() => undefined);
+  return next;
+}
+
 const blocks = PAGES.flatMap((page) => fencedBlocks(page, readFileSync(join(process.cwd(), page), 'utf8'))).filter((b) => RUN_FENCES.has(b.fence));
 
 describe('the extraction rule', () => {
@@ -206,7 +213,7 @@ describe('the extraction rule', () => {
 });
 
 // Blocks are independent (a scratch directory each; the fleet only answers): run side by side.
-describe.concurrent.skipIf(!HAVE_BIN)(`shell examples in README.md and docs/*.md${BIN_NOTE}`, () => {
+describe.skipIf(!HAVE_BIN)(`shell examples in README.md and docs/*.md${BIN_NOTE}`, { concurrent: true }, () => {
   let fleet: RunningFleet;
   beforeAll(async () => {
     // On SNMP's own port, so the documentation's addresses reach it as written; a user who may
@@ -241,7 +248,9 @@ describe.concurrent.skipIf(!HAVE_BIN)(`shell examples in README.md and docs/*.md
       const { dir, env } = scratchFor(block.page, text);
       const local = run.map((l) => localise(l, dir));
       for (const l of local) for (const m of l.matchAll(new RegExp(`${dir}/\\S+`, 'g'))) mkdirSync(dirname(m[0]), { recursive: true });
-      const r = await runBlock(local, dir, env);
+      // The demo serves its own fleet on fixed addresses: one demo at a time.
+      const usesDemo = local.some((l) => l.includes('dist/tools/demo.js'));
+      const r = usesDemo ? await oneDemoAtATime(() => runBlock(local, dir, env)) : await runBlock(local, dir, env);
       expect(r.results.map((x) => x.line), `every line ran\n${r.stderr}`).toEqual(local);
       for (const { line, code } of r.results) {
         const audit = /(^|[|;&(]\s*|=\S+\s+)ats-audit\b|dist\/tools\/demo\.js/.test(line);
