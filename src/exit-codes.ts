@@ -19,6 +19,8 @@ export const EXIT = {
   changed: 6,
   /** Interrupted by a signal; the report marks unfinished targets. */
   interrupted: 130,
+  /** Standard output closed by its reader (`-f ndjson | head`): 128 + SIGPIPE, as a shell reports a filter killed by it. */
+  stdoutClosed: 141,
 } as const;
 
 /** From the verdicts seen (a streaming scan keeps only these, not the results). */

@@ -23,7 +23,9 @@ try {
     const file = join(out, `report.${EXT[format] ?? format}`);
     await main(['-i', inventory, '--timeout', '1000', '--retries', '0', '--format', format, '--output', file, '--quiet'], {
       ...processIo(),
-      env: { NO_COLOR: '1' },
+      // 80 columns: the table sample in docs/formats.md is taken from this file, and a test
+      // (test/e2e/docs.test.ts) checks both against a fresh run.
+      env: { NO_COLOR: '1', COLUMNS: '80' },
     });
     process.stderr.write(`wrote ${file}\n`);
   }

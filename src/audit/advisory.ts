@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../package-root.js';
+import { errorCode, readProblem } from '../file-problem.js';
 
 // A bulletin is data: the next one is a JSON file in advisories/, not a code change.
 
@@ -168,14 +169,14 @@ export function loadAdvisoryFile(file: string): Advisory {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new AdvisoryError(`${file}: cannot read advisory: ${(e as NodeJS.ErrnoException).code ?? 'read error'}`);
+    throw new AdvisoryError(`--advisory ${file}: ${readProblem(errorCode(e))}`);
   }
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (e) {
     // V8's message quotes the text around the error: only a position, where it gives one, is kept.
-    throw new AdvisoryError(`${file}: not valid JSON${jsonErrorPosition(text, (e as Error).message)} (contents not shown)`);
+    throw new AdvisoryError(`--advisory ${file}: not valid JSON${jsonErrorPosition(text, (e as Error).message)} (contents not shown)`);
   }
   return parseAdvisory(json, file);
 }

@@ -3,8 +3,10 @@ import { parse as parseCsv, type CsvError } from 'csv-parse/sync';
 import type { AuditResult } from '../audit/audit-result.js';
 import { EXIT } from '../exit-codes.js';
 import { VERDICTS, type Verdict } from '../audit/finding.js';
+import type { ColumnName } from '../report/column-names.js';
 import { escapeControls } from '../report/sanitize.js';
 import { targetKey, type Target } from '../targets/target.js';
+import { errorCode, readProblem } from '../file-problem.js';
 
 // Changes since a previous run. A previous report of this tool (CSV or JSON, told apart by
 // content) is the baseline; units are matched by host:port (targetKey). Pure, apart from
@@ -13,7 +15,10 @@ import { targetKey, type Target } from '../targets/target.js';
 // Per unit, `kinds` lists every change that applies, most important first:
 //   new-at-risk        at-risk now, and not at-risk in the baseline (or not in it at all)
 //   newly-unreachable  unreachable now, and not unreachable in the baseline (or not in it)
-//   no-longer-at-risk  at-risk in the baseline, not now
+//   no-longer-at-risk  at-risk in the baseline, and now proven otherwise (safe-to-upgrade or
+//                      not-affected); a unit that stopped answering is newly-unreachable
+//                      only, and one that can no longer be judged is verdict-changed: neither
+//                      is fixed
 //   back-online        unreachable in the baseline, answering now
 //   verdict-changed    the verdict differs and none of the four above says how
 //   firmware-changed   AOS or application version differs (only when both runs read it)
@@ -124,7 +129,7 @@ export function readBaselineFile(file: string): Baseline {
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    throw new BaselineError(`${file}: cannot read the baseline (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new BaselineError(`--baseline ${file}: ${readProblem(errorCode(e))}`);
   }
   return parseBaseline(text, file);
 }
@@ -195,14 +200,15 @@ function parseCsvBaseline(text: string, file: string): Baseline {
     );
   }
   const header = records[0]?.record.map((h) => h.trim());
-  const need = ['host', 'port', 'verdict'];
+  const need: ColumnName[] = ['host', 'port', 'verdict'];
   const missing = header ? need.filter((n) => !header.includes(n)) : need;
   if (!header || missing.length > 0) {
     throw new BaselineError(
       `${file}: not an ats-audit report: the first line has no ${missing.map((m) => `"${m}"`).join(', ')} column${missing.length > 1 ? 's' : ''}; expected ${EXPECTED_CSV}`,
     );
   }
-  const col = (name: string) => header.indexOf(name);
+  // Names typed by the report's column list: renaming a column there breaks this at compile time.
+  const col = (name: ColumnName) => header.indexOf(name);
   const idx = {
     host: col('host'),
     port: col('port'),
@@ -300,7 +306,7 @@ export function changeOf(before: BaselineUnit | undefined, r: AuditResult): Unit
   const kinds: ChangeKind[] = [];
   if (now === 'at-risk' && was !== 'at-risk') kinds.push('new-at-risk');
   if (now === 'unreachable' && was !== 'unreachable') kinds.push('newly-unreachable');
-  if (was === 'at-risk' && now !== 'at-risk') kinds.push('no-longer-at-risk');
+  if (was === 'at-risk' && (now === 'safe-to-upgrade' || now === 'not-affected')) kinds.push('no-longer-at-risk');
   if (was === 'unreachable' && now !== 'unreachable') kinds.push('back-online');
   if (before && was !== now && kinds.length === 0) kinds.push('verdict-changed');
   if (before && firmwareChanged(before, r)) kinds.push('firmware-changed');

@@ -3,6 +3,7 @@ import { parseFailOn, type FailOnRule } from '../changes/baseline.js';
 import { DEFAULT_CONCURRENCY } from '../scan/fd-limit.js';
 import { SCAN_DEFAULTS } from '../scan/scan.js';
 import { FORMAT_NAMES, formatForExtension, type FormatName } from '../report/formats.js';
+import { formatDurationMs, parseDuration } from './duration.js';
 import { UsageError } from './io.js';
 import { isStdoutName } from './output/destination.js';
 
@@ -79,7 +80,14 @@ export function connectionOptions<T>(y: Argv<T>) {
     // type string: yargs would read `1` as a number, which then matches no choice.
     .option('snmp-version', { alias: 'v', describe: 'SNMP version', type: 'string', choices: ['1', '2c'] as const, default: '2c' as const })
     .option('port', { alias: 'p', describe: 'UDP port for targets that do not name one', type: 'number', default: DEFAULTS.port })
-    .option('timeout', { alias: 't', describe: 'Milliseconds to wait for each answer', type: 'number', default: DEFAULTS.timeoutMs })
+    // A string, so `2s` reaches validate(): yargs would turn it into NaN.
+    .option('timeout', {
+      alias: 't',
+      describe: 'Wait for each answer: a duration such as 2s or 1500ms; a bare number is milliseconds',
+      type: 'string',
+      default: formatDurationMs(DEFAULTS.timeoutMs),
+      requiresArg: true,
+    })
     .option('retries', { alias: 'r', describe: 'Retries after a timeout', type: 'number', default: DEFAULTS.retries })
     // Not `array: true`: that would swallow the targets after it. Repeat the option for more files.
     .option('advisory', {
@@ -144,12 +152,46 @@ export function scanOptions<T>(y: Argv<T>) {
 
 const isInt = (n: number) => Number.isInteger(n);
 
+/** Width of a stream, or undefined when unknown: a terminal's own, else $COLUMNS (a pipe, a CI log). */
+export function outputWidth(stream: { readonly isTTY?: boolean; readonly columns?: number }, env: NodeJS.ProcessEnv): number | undefined {
+  if (stream.isTTY === true && stream.columns !== undefined && stream.columns > 0) return stream.columns;
+  const fromEnv = Number(env.COLUMNS);
+  return Number.isInteger(fromEnv) && fromEnv > 0 ? fromEnv : undefined;
+}
+
+/** --help's width: the terminal's (or $COLUMNS), at most 110 so lines stay readable; 80 when unknown. */
+export function helpWidth(io: { readonly stdout: { readonly isTTY?: boolean; readonly columns?: number }; readonly env: NodeJS.ProcessEnv }): number {
+  return Math.min(110, outputWidth(io.stdout, io.env) ?? 80);
+}
+
+/** --timeout: a duration (`2s`, `1500ms`); a bare number is milliseconds, as it always was. */
+function timeoutMs(v: unknown): number {
+  const typed = Array.isArray(v) ? v.at(-1) : v;
+  const ms = parseDuration(typed ?? DEFAULTS.timeoutMs, 'timeout', { bare: 'ms', examples: '2s or 1500ms' });
+  if (ms < 10 || ms > 600_000) throw new UsageError(`--timeout ${JSON.stringify(String(typed))}: expected between 10ms and 10m`);
+  return ms;
+}
+
 /** Rejects impossible values with a message naming the option; returns the typed args. */
-export function validate(a: Record<string, unknown>): ScanArgs {
+/**
+ * The command line as typed, carried on the parsed arguments (a symbol key survives `{...a}`)
+ * so that validate() can quote a bad number as typed in every command, not yargs' NaN.
+ */
+export const RAW_ARGV = Symbol('ats-audit raw argv');
+
+export function validate(
+  a: Record<string | symbol, unknown>,
+  rawArgv: readonly string[] = (a[RAW_ARGV] as readonly string[] | undefined) ?? [],
+): ScanArgs {
   const num = (name: string, v: unknown, ok: (n: number) => boolean, want: string): number => {
-    const n = typeof v === 'number' ? v : Number.NaN;
-    if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name} ${String(v)}: expected ${want}`);
+    const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : Number.NaN;
+    if (!Number.isFinite(n) || !ok(n)) throw new UsageError(`--${name} ${JSON.stringify(typed(name, v))}: expected ${want}`);
     return n;
+  };
+  // yargs turns a word given to a number option into NaN: quote what was typed instead.
+  const typed = (name: string, v: unknown): string => {
+    if (typeof v !== 'number' || !Number.isNaN(v)) return String(v);
+    return rawOptionValue(rawArgv, name) ?? String(v);
   };
   const strings = (v: unknown) => (Array.isArray(v) ? v.map(String) : v === undefined ? [] : [String(v)]);
   const nonEmpty = (name: string, v: unknown): string | undefined => {
@@ -172,7 +214,7 @@ export function validate(a: Record<string, unknown>): ScanArgs {
     profile: nonEmpty('profile', a.profile),
     snmpVersion: oneOf('snmp-version', a.snmpVersion ?? '2c', ['1', '2c'] as const) ?? '2c',
     port: num('port', a.port, (n) => isInt(n) && n >= 1 && n <= 65535, 'a port number 1-65535'),
-    timeout: num('timeout', a.timeout, (n) => isInt(n) && n >= 10 && n <= 600_000, 'milliseconds, 10-600000'),
+    timeout: timeoutMs(a.timeout),
     retries: num('retries', a.retries, (n) => isInt(n) && n >= 0 && n <= 10, 'a whole number 0-10'),
     concurrency: a.concurrency === undefined ? undefined : num('concurrency', a.concurrency, (n) => isInt(n) && n >= 1 && n <= 65536, 'a whole number 1-65536'),
     rate: a.rate === undefined ? undefined : num('rate', a.rate, (n) => n > 0 && n <= 1_000_000, 'requests per second, more than 0'),
@@ -205,3 +247,21 @@ function failOnRules(v: unknown, baseline: unknown): readonly FailOnRule[] | und
   if (!parsed.ok) throw new UsageError(parsed.error);
   return parsed.rules;
 }
+
+/**
+ * The value given to `--name` (or its alias) as typed on the command line, for an error
+ * message: `--port x`, `--port=x`, `-p x`. The last occurrence, as yargs keeps the last.
+ */
+export function rawOptionValue(argv: readonly string[], name: string): string | undefined {
+  const alias = ALIASES[name];
+  let found: string | undefined;
+  argv.forEach((a, i) => {
+    for (const flag of [`--${name}`, ...(alias ? [`-${alias}`] : [])]) {
+      if (a === flag && i + 1 < argv.length) found = argv[i + 1];
+      else if (a.startsWith(`${flag}=`)) found = a.slice(flag.length + 1);
+    }
+  });
+  return found;
+}
+
+const ALIASES: Readonly<Record<string, string>> = { port: 'p', timeout: 't', retries: 'r', concurrency: 'j' };

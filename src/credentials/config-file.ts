@@ -13,6 +13,7 @@ import { closeSync, constants, fstatSync, openSync, readFileSync, statSync } fro
 import { homedir } from 'node:os';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { V3_AUTH_PROTOCOLS, V3_PRIV_PROTOCOLS, type V3AuthProtocol, type V3PrivProtocol } from '../targets/target.js';
+import { readProblem } from '../file-problem.js';
 
 export const PROFILE_VERSIONS = ['1', '2c', '3'] as const;
 export const V3_LEVELS = ['noAuthNoPriv', 'authNoPriv', 'authPriv'] as const;
@@ -139,7 +140,7 @@ export function loadConfig(options: LocateOptions): Config {
   const read = readPrivateFile(file);
   if (!read.ok) {
     if (!location.explicit && isAbsent(read.code, file)) return emptyConfig(file);
-    const why = read.code === 'ENOENT' ? 'no such file' : `cannot read (${read.code})`;
+    const why = readProblem(read.code);
     throw new ConfigError([`${file}: ${why}${location.explicit ? ` (named by ${location.from})` : ''}`]);
   }
   const config = parseConfig(read.text, file);

@@ -32,6 +32,7 @@ import {
   type SecretRef,
 } from './config-file.js';
 import { secretsOf, type Credentials } from '../targets/target.js';
+import { readProblem } from '../file-problem.js';
 
 /** The run-wide community given outside the config file, and which option or variable gave it. */
 export interface CliCommunity {
@@ -102,7 +103,7 @@ export function cliCommunity(
 ): CliCommunity | undefined {
   if (options.communityFile !== undefined) {
     const read = reader.file(options.communityFile);
-    if (!read.ok) throw new CredentialError(`--community-file ${options.communityFile}: cannot read (${read.code})`);
+    if (!read.ok) throw new CredentialError(`--community-file ${options.communityFile}: ${readProblem(read.code)}`);
     const first = firstLine(read.text);
     if (!first) throw new CredentialError(`--community-file ${options.communityFile}: the file is empty`);
     return { value: first, from: '--community-file' };
@@ -280,7 +281,7 @@ function resolveSecret(file: string, ref: SecretRef, reader: SecretReader): stri
     case 'file': {
       const path = source.path;
       const read = reader.file(path);
-      if (!read.ok) return fail(read.code === 'ENOENT' ? `${path}: no such file` : `${path}: cannot read (${read.code})`);
+      if (!read.ok) return fail(`${path}: ${readProblem(read.code)}`);
       const exposure = read.mode === undefined ? undefined : exposedBy(read.mode);
       if (read.mode !== undefined && exposure) {
         return fail(`${path} is ${exposure} (mode ${octal(read.mode)}): chmod 600 ${shellQuote(path)}`);

@@ -188,7 +188,8 @@ function failure(e: unknown, target: Target): PollFailure {
     if (e.kind === 'timeout')
       return {
         kind: 'timeout',
-        message: `${e.message} from port ${target.port} (host down, no SNMP agent, or wrong community)`,
+        // The port is worth naming only when it is not SNMP's own: a wrong port is then a suspect.
+        message: `${e.message}${target.port === 161 ? '' : ` from port ${target.port}`} (host down, no SNMP agent, or wrong community)`,
       };
     if (e.kind === 'refused') return { kind: 'refused', message: `no SNMP agent on port ${target.port} (port unreachable)` };
     if (e.kind === 'socket') return { kind: 'error', message: e.message };

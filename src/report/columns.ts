@@ -4,6 +4,7 @@
 
 import type { AuditResult } from '../audit/audit-result.js';
 import { formatChange } from './changes-text.js';
+import type { ColumnName as KnownColumnName } from './column-names.js';
 
 /** A cell as a column gives it: blank cells are `undefined`. */
 export type Cell = string | number | undefined;
@@ -28,7 +29,8 @@ export interface Column<N extends string = string, G extends ColumnGroup = Colum
   readonly value: (r: AuditResult) => Cell;
 }
 
-function column<N extends string, G extends ColumnGroup>(
+/** Only names from column-names.ts: the baseline reader finds CSV columns by that list. */
+function column<N extends KnownColumnName, G extends ColumnGroup>(
   name: N,
   group: G,
   kind: ColumnKind,

@@ -46,8 +46,7 @@ export const REPORT_FORMATS = [
     extensions: ['txt'],
     showsRaw: false,
     render: (results, ctx) =>
-      renderTable(results, { color: ctx.color, width: ctx.width }) +
-      (ctx.baseline ? `Changes ${forTerminal(formatChangeSummary(ctx.baseline), 2000)}\n` : ''),
+      renderTable(results, { color: ctx.color, width: ctx.width, ...(ctx.baseline && { changes: formatChangeSummary(ctx.baseline) }) }),
   },
   { name: 'csv', extensions: ['csv'], showsRaw: false, render: (results, ctx) => renderCsv(results, { bom: ctx.excel ?? false }) },
   {

@@ -13,7 +13,7 @@ import { formatAmps } from './columns.js';
 import { countBySite, NO_SITE, renderSiteChart, VERDICT_COLORS, VERDICT_MEANING, type SiteCounts } from './html-chart.js';
 import { html } from './html-escape.js';
 import { summarize, type Summary } from './summary.js';
-import { compareForTable } from './table.js';
+import { inReportOrder } from './order.js';
 
 export interface HtmlMeta {
   readonly version: string;
@@ -249,7 +249,7 @@ function unitRow(r: AuditResult): string {
 }
 
 function unitsTable(results: readonly AuditResult[]): string {
-  const sorted = [...results].sort(compareForTable);
+  const sorted = inReportOrder(results);
   return [
     '<section aria-labelledby="h-units">',
     '<h2 id="h-units">Units</h2>',

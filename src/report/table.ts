@@ -3,20 +3,28 @@
 // characters wide at 120 columns); then the action for each at-risk and unknown unit, and a
 // summary line. Every piece of device or inventory text goes through forTerminal; colour only
 // when the caller says so.
+//
+// Contract: no line is wider than `width`, and no cell is ever cut. When the row does not fit,
+// the least needed columns fold into a line under the row (`AOS/app v3.7.4/v3.7.1, site DC1`),
+// and a cell still too wide for its column wraps inside it.
 
 import pc from 'picocolors';
 import type { AuditResult } from '../audit/audit-result.js';
-import { verdictRank, type Verdict } from '../audit/finding.js';
+import { VERDICTS, type Verdict } from '../audit/finding.js';
+import { formatChange } from './changes-text.js';
 import { targetKey } from '../targets/target.js';
 import { formatAmps } from './columns.js';
 import { forTerminal } from './sanitize.js';
 import { formatSummary, summarize } from './summary.js';
-import { displayWidth, padToWidth, truncateToWidth, wrapToWidth } from './text-width.js';
+import { inReportOrder } from './order.js';
+import { displayWidth, padToWidth, wrapToWidth } from './text-width.js';
 
 export interface TableOptions {
   readonly color: boolean;
   /** Terminal width in columns; default 120. */
   readonly width?: number;
+  /** With --baseline: the changes line, printed (wrapped) after the summary. */
+  readonly changes?: string;
 }
 
 type Colors = ReturnType<typeof pc.createColors>;
@@ -26,8 +34,6 @@ export const DEFAULT_TABLE_WIDTH = 120;
 const LONG_TEXT_MAX = 400;
 /** Narrowest the reason and action text is wrapped to, however narrow the terminal. */
 const MIN_TEXT_WIDTH = 30;
-/** Longest name shown in an action line (the host follows it in brackets). */
-const LABEL_MAX = 40;
 const GAP = '  ';
 const BLANK = '-';
 
@@ -44,24 +50,6 @@ export function shouldUseColor(stream: { readonly isTTY?: boolean }, env: NodeJS
   return stream.isTTY === true;
 }
 
-const collator = new Intl.Collator('en', { numeric: true });
-
-/** Blank (undefined or empty) sorts last. */
-function compareText(a: string | undefined, b: string | undefined): number {
-  if (!a || !b) return (a ? 0 : 1) - (b ? 0 : 1);
-  return collator.compare(a, b) || (a < b ? -1 : a > b ? 1 : 0);
-}
-
-/** Worst verdict first, then site, then host (numeric-aware: 10.0.0.9 before 10.0.0.10), then port. */
-export function compareForTable(a: AuditResult, b: AuditResult): number {
-  return (
-    verdictRank(a.finding.verdict) - verdictRank(b.finding.verdict) ||
-    compareText(a.target.site, b.target.site) ||
-    compareText(a.target.host, b.target.host) ||
-    a.target.port - b.target.port
-  );
-}
-
 /** host, with :port when it is not the SNMP default. */
 function hostLabel(r: AuditResult): string {
   return r.target.port === 161 ? r.target.host : targetKey(r.target);
@@ -70,7 +58,7 @@ function hostLabel(r: AuditResult): string {
 /** For the action lines, terminal-safe: `name (host)` or just host. */
 function unitLabel(r: AuditResult): string {
   const host = forTerminal(hostLabel(r));
-  return r.target.name ? `${forTerminal(r.target.name, LABEL_MAX)} (${host})` : host;
+  return r.target.name ? `${forTerminal(r.target.name)} (${host})` : host;
 }
 
 function firmware(r: AuditResult): string | undefined {
@@ -89,43 +77,66 @@ function load(r: AuditResult): string | undefined {
 
 interface TableColumn {
   readonly header: string;
-  /** Widest the column may get (cells are cut with `…`). */
-  readonly max: number;
-  /** Narrowest it may be squeezed to on a narrow terminal; absent = never squeezed. */
-  readonly min?: number;
+  /** How the value is named when the column folds under the row. */
+  readonly label: string;
+  /** Widest the column gets; a longer cell wraps inside it. Absent: as wide as needed (HOST). */
+  readonly max?: number;
+  /** Folds under the row when the row is too wide, lowest first; absent: always a column. */
+  readonly fold?: number;
+  /** Left out when no unit has a value (SITE and NAME without an inventory, CHANGE without a baseline). */
+  readonly optional?: boolean;
   readonly value: (r: AuditResult) => string | undefined;
 }
 
 const COLUMNS: readonly TableColumn[] = [
-  { header: 'VERDICT', max: 15, value: (r) => r.finding.verdict },
-  { header: 'HOST', max: 24, min: 12, value: (r) => r.target.name || hostLabel(r) },
-  { header: 'SITE', max: 12, min: 6, value: (r) => r.target.site },
-  { header: 'MODEL', max: 10, min: 7, value: (r) => r.identity?.model },
-  { header: 'AOS/APP', max: 17, min: 9, value: firmware },
-  { header: 'PRIMARY', max: 7, value: (r) => r.finding.facts?.primarySource },
-  { header: 'SEC LIVE', max: 8, value: (r) => r.finding.facts?.secondaryLive },
-  { header: 'LOAD', max: 14, value: load },
+  { header: 'VERDICT', label: 'verdict', value: (r) => r.finding.verdict },
+  { header: 'CHANGE', label: 'change', max: 28, fold: 5, optional: true, value: (r) => (r.change ? formatChange(r.change) : undefined) },
+  { header: 'HOST', label: 'host', value: hostLabel },
+  { header: 'NAME', label: 'name', max: 24, fold: 4, optional: true, value: (r) => r.target.name },
+  { header: 'SITE', label: 'site', max: 12, fold: 2, optional: true, value: (r) => r.target.site },
+  { header: 'MODEL', label: 'model', max: 10, fold: 8, value: (r) => r.identity?.model },
+  { header: 'AOS/APP', label: 'AOS/app', max: 17, fold: 1, value: firmware },
+  { header: 'PRIMARY', label: 'primary', max: 7, fold: 3, value: (r) => r.finding.facts?.primarySource },
+  { header: 'SEC LIVE', label: 'secondary live', max: 8, fold: 7, value: (r) => r.finding.facts?.secondaryLive },
+  { header: 'LOAD', label: 'load', max: 14, fold: 6, value: load },
 ];
 
+const HOST_COLUMN = COLUMNS.findIndex((c) => c.header === 'HOST');
+/** Narrowest the host column is squeezed to (its cells then wrap, never cut). */
+const MIN_HOST_WIDTH = 12;
+
+interface Layout {
+  /** Indexes into COLUMNS shown as columns, in order. */
+  readonly shown: readonly number[];
+  /** Indexes folded under the row, in COLUMNS order. */
+  readonly folded: readonly number[];
+  /** Width of each shown column. */
+  readonly widths: ReadonlyMap<number, number>;
+}
+
 /**
- * Column widths: each as wide as its widest cell (up to `max`); then, while the row is wider
- * than the terminal, the widest column that may be squeezed loses one.
+ * Which columns and how wide: each as wide as its widest cell (up to `max`); optional columns
+ * nobody fills are left out; then, while the row is wider than `width`, the column with the
+ * lowest `fold` moves under the row; last, HOST narrows (its cells wrap).
  */
-function columnWidths(cells: readonly string[][], width: number): number[] {
-  const widths = COLUMNS.map((col, i) =>
-    Math.max(displayWidth(col.header), ...cells.map((row) => displayWidth(row[i] ?? ''))),
-  );
-  const floor = (i: number) => Math.max(COLUMNS[i]?.min ?? Infinity, displayWidth(COLUMNS[i]?.header ?? ''));
-  const rowWidth = () => widths.reduce((sum, w) => sum + w, 0) + GAP.length * (widths.length - 1);
-  while (rowWidth() > width) {
-    let widest = -1;
-    widths.forEach((w, i) => {
-      if (w > floor(i) && (widest < 0 || w > (widths[widest] ?? 0))) widest = i;
-    });
-    if (widest < 0) break;
-    widths[widest] = (widths[widest] ?? 0) - 1;
+function layout(cells: ReadonlyArray<ReadonlyArray<string | undefined>>, width: number): Layout {
+  const natural = COLUMNS.map((col, i) => {
+    const widest = Math.max(displayWidth(col.header), ...cells.map((row) => displayWidth(row[i] ?? BLANK)));
+    return col.max === undefined ? widest : Math.min(widest, Math.max(col.max, displayWidth(col.header)));
+  });
+  let shown = COLUMNS.map((_c, i) => i).filter((i) => !COLUMNS[i]!.optional || cells.some((row) => row[i] !== undefined));
+  const folded: number[] = [];
+  const rowWidth = () => shown.reduce((sum, i) => sum + natural[i]!, 0) + GAP.length * (shown.length - 1);
+  const foldable = () => shown.filter((i) => COLUMNS[i]!.fold !== undefined).sort((a, b) => COLUMNS[a]!.fold! - COLUMNS[b]!.fold!);
+  while (rowWidth() > width && foldable().length > 0) {
+    const next = foldable()[0]!;
+    folded.push(next);
+    shown = shown.filter((i) => i !== next);
   }
-  return widths;
+  const widths = new Map(shown.map((i) => [i, natural[i]!]));
+  const over = rowWidth() - width;
+  if (over > 0) widths.set(HOST_COLUMN, Math.max(MIN_HOST_WIDTH, natural[HOST_COLUMN]! - over));
+  return { shown, folded: folded.sort((a, b) => a - b), widths };
 }
 
 function paintVerdict(c: Colors, verdict: Verdict, text: string): string {
@@ -157,30 +168,35 @@ function actionLines(c: Colors, r: AuditResult, width: number): string[] {
 export function renderTable(results: readonly AuditResult[], opts: TableOptions): string {
   const c = pc.createColors(opts.color);
   const width = opts.width && opts.width > 0 ? Math.floor(opts.width) : DEFAULT_TABLE_WIDTH;
-  const sorted = [...results].sort(compareForTable);
+  const sorted = inReportOrder(results);
 
   const cells = sorted.map((r) =>
     COLUMNS.map((col) => {
       const v = col.value(r);
-      return v ? truncateToWidth(forTerminal(v), col.max) : BLANK;
+      return v ? forTerminal(v) : undefined;
     }),
   );
-  const widths = columnWidths(cells, width);
-  // The reason goes under the row, starting below HOST.
-  const reasonIndent = (widths[0] ?? 0) + GAP.length;
-  const reasonWidth = Math.max(MIN_TEXT_WIDTH, width - reasonIndent);
+  const { shown, folded, widths } = layout(cells, width);
+  // Folded values and the reason go under the row, starting below the second column.
+  const indent = (widths.get(0) ?? 0) + GAP.length;
+  const textWidth = Math.max(MIN_TEXT_WIDTH, width - indent);
 
-  const lines: string[] = [c.bold(COLUMNS.map((col, i) => padToWidth(col.header, widths[i] ?? 0)).join(GAP).trimEnd())];
+  const lines: string[] = [c.bold(shown.map((i) => padToWidth(COLUMNS[i]!.header, widths.get(i) ?? 0)).join(GAP).trimEnd())];
   sorted.forEach((r, rowIndex) => {
     const row = cells[rowIndex] ?? [];
-    const parts = COLUMNS.map((_col, i) => {
-      const w = widths[i] ?? 0;
-      const padded = padToWidth(truncateToWidth(row[i] ?? '', w), w);
-      return i === 0 ? paintVerdict(c, r.finding.verdict, padded) : padded;
-    });
-    lines.push(parts.join(GAP).trimEnd());
-    for (const reasonLine of wrapToWidth(forTerminal(r.finding.reason, LONG_TEXT_MAX), reasonWidth)) {
-      if (reasonLine) lines.push(' '.repeat(reasonIndent) + reasonLine);
+    // Each cell wrapped inside its column: a row may take several lines, a cell is never cut.
+    const wrapped = shown.map((i) => wrapToWidth(row[i] ?? BLANK, widths.get(i) ?? 1));
+    const height = Math.max(...wrapped.map((w) => w.length));
+    for (let line = 0; line < height; line++) {
+      const parts = shown.map((i, k) => {
+        const padded = padToWidth(wrapped[k]![line] ?? '', widths.get(i) ?? 0);
+        return i === 0 ? paintVerdict(c, r.finding.verdict, padded) : padded;
+      });
+      lines.push(parts.join(GAP).trimEnd());
+    }
+    const extra = folded.filter((i) => row[i] !== undefined).map((i) => `${COLUMNS[i]!.label} ${row[i]}`);
+    for (const l of [...itemLines(extra, textWidth), ...wrapToWidth(forTerminal(r.finding.reason, LONG_TEXT_MAX), textWidth)]) {
+      if (l) lines.push(' '.repeat(indent) + l);
     }
   });
 
@@ -190,6 +206,52 @@ export function renderTable(results: readonly AuditResult[], opts: TableOptions)
     for (const r of needAction) lines.push(...actionLines(c, r, width).map((l) => l.trimEnd()));
   }
 
-  lines.push('', formatSummary(summarize(results), (v, text) => paintVerdict(c, v, text)));
+  lines.push('', ...summaryLines(results, width, c));
+  if (opts.changes !== undefined) lines.push(...wrapToWidth(`Changes ${forTerminal(opts.changes, 2000)}`, width, Math.max(MIN_TEXT_WIDTH, width - 2)).map((l, i) => (i === 0 ? l : `  ${l}`)));
   return `${lines.join('\n')}\n`;
+}
+
+/** `name x, site DC1, AOS/app v3.7.4/v3.7.1`: broken between items, an item only when longer than a line. */
+function itemLines(items: readonly string[], width: number): string[] {
+  const lines: string[] = [];
+  let line = '';
+  items.forEach((item, k) => {
+    const text = k < items.length - 1 ? `${item},` : item;
+    if (line && displayWidth(line) + 1 + displayWidth(text) <= width) line += ` ${text}`;
+    else {
+      if (line) lines.push(line);
+      const pieces = wrapToWidth(text, width);
+      line = pieces.pop() ?? '';
+      lines.push(...pieces);
+    }
+  });
+  if (line) lines.push(line);
+  return lines;
+}
+
+/** `18 units: 4 at-risk, 4 unknown, ...`, broken between counts (never inside one) to fit `width`. */
+function summaryLines(results: readonly AuditResult[], width: number, c: Colors): string[] {
+  const summary = summarize(results);
+  const plain = formatSummary(summary);
+  if (displayWidth(plain) <= width) return [formatSummary(summary, (v, text) => paintVerdict(c, v, text))];
+  const head = `${summary.total} ${summary.total === 1 ? 'unit' : 'units'}:`;
+  const lines: string[] = [];
+  let line = head;
+  let used = displayWidth(head);
+  VERDICTS.forEach((v, k) => {
+    const text = `${summary.byVerdict[v]} ${v}${k < VERDICTS.length - 1 ? ',' : ''}`;
+    if (used + 1 + displayWidth(text) > width && used > 2) {
+      lines.push(line);
+      line = '  ';
+      used = 2;
+    } else {
+      line += ' ';
+      used += 1;
+    }
+    const word = `${summary.byVerdict[v]} ${v}`;
+    line += paintVerdict(c, v, word) + text.slice(word.length);
+    used += displayWidth(text);
+  });
+  lines.push(line);
+  return lines;
 }

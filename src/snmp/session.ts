@@ -242,7 +242,7 @@ class UnitSession implements SnmpSession {
     const { timeoutMs, port } = this.o;
     const fromSocket = socketError(e, port);
     if (fromSocket) return fromSocket;
-    const tries = this.o.retries + 1;
+    const tries = this.o.retries + 1 === 1 ? '1 try' : `${this.o.retries + 1} tries`;
     const err = e as { name?: string; message?: string; status?: number };
     const message = redact(String(err?.message ?? e), ...this.secrets);
     switch (err?.name) {
@@ -250,14 +250,14 @@ class UnitSession implements SnmpSession {
         if (!discoveredBefore && this.discovered()) {
           return new SnmpRequestError(
             'failed',
-            `SNMPv3: the unit answered engine discovery, then ignored the request for ${timeoutMs} ms × ${tries} tries: ` +
+            `SNMPv3: the unit answered engine discovery, then ignored the request for ${timeoutMs} ms × ${tries}: ` +
               'it is either overloaded or silently dropping what it cannot authenticate or decrypt ' +
               '(check the user, security level, protocols and keys; a wrong privacy key often shows only like this)',
           );
         }
         return new SnmpRequestError(
           'timeout',
-          this.lastGarbage ? `only undecodable replies (${this.lastGarbage})` : `no answer after ${timeoutMs} ms × ${tries} tries`,
+          this.lastGarbage ? `only undecodable replies (${this.lastGarbage})` : `no answer after ${timeoutMs} ms × ${tries}`,
         );
       case 'RequestFailedError': {
         if (err.status === snmp.ErrorStatus.NoSuchName) {

@@ -7,6 +7,7 @@ import {
   BaselineError,
   CHANGES_EXIT_CODE,
   changeFor,
+  changeOf,
   compareWithBaseline,
   failOn,
   parseBaseline,
@@ -65,7 +66,8 @@ const AFTER: AuditResult[] = [
 const EXPECTED: Record<string, ChangeKind[]> = {
   '10.0.0.1:161': ['new-at-risk'],
   '10.0.0.2:161': ['no-longer-at-risk'],
-  '10.0.0.3:161': ['newly-unreachable', 'no-longer-at-risk'],
+  // At risk before, silent now: not "no-longer-at-risk", which would read as fixed.
+  '10.0.0.3:161': ['newly-unreachable'],
   '10.0.0.4:161': ['new-at-risk', 'back-online'],
   '10.0.0.5:161': ['firmware-changed'],
   '10.0.0.6:161': ['unchanged'],
@@ -91,7 +93,7 @@ function checkComparison(c: Comparison) {
   expect(c.summary.byKind).toEqual({
     'new-at-risk': 3,
     'newly-unreachable': 1,
-    'no-longer-at-risk': 2,
+    'no-longer-at-risk': 1,
     'back-online': 1,
     'verdict-changed': 1,
     'firmware-changed': 1,
@@ -122,7 +124,7 @@ describe('baseline from a previous report', () => {
     const file = join(dir, 'report.json');
     writeFileSync(file, renderBaselineJson());
     expect(readBaselineFile(file).units.size).toBe(BEFORE.length);
-    expect(() => readBaselineFile(join(dir, 'missing.csv'))).toThrow(/missing\.csv: cannot read the baseline \(ENOENT\)/);
+    expect(() => readBaselineFile(join(dir, 'missing.csv'))).toThrow(/--baseline .*missing\.csv: no such file$/);
   });
 
   it('keeps text the CSV guarded against formulas comparable (a leading - in a version)', () => {
@@ -173,7 +175,7 @@ describe('summary and --fail-on', () => {
 
   it('summarises the counts in one line, with the gone units named', () => {
     expect(formatChangeSummary(comparison())).toBe(
-      'since yesterday.csv (9 units): 3 new-at-risk, 1 newly-unreachable, 2 no-longer-at-risk, 1 back-online, 1 verdict-changed, ' +
+      'since yesterday.csv (9 units): 3 new-at-risk, 1 newly-unreachable, 1 no-longer-at-risk, 1 back-online, 1 verdict-changed, ' +
         '1 firmware-changed, 2 new-unit, 2 unchanged; 1 gone (in the baseline, not polled in this run): old-unit (10.0.0.7:161)',
     );
     expect(comparisonJson(comparison())).toMatchObject({
@@ -223,5 +225,22 @@ describe('summary and --fail-on', () => {
     expect([...c.changes.values()].every((x) => formatChange(x) === 'unchanged')).toBe(true);
     expect(failOn(c, ['any', 'new-at-risk'])).toEqual({ fail: false, exitCode: 0, matched: [] });
     expect(formatChangeSummary(c)).toBe('since today.csv (10 units): 10 unchanged');
+  });
+});
+
+describe('the change of a unit at risk in the baseline', () => {
+  const before = { key: '10.0.0.1:161', host: '10.0.0.1', port: 161, verdict: 'at-risk' as const, origin: 'old.csv:2' };
+  const kindsNow = (verdict: Verdict) => changeOf(before, result('10.0.0.1', verdict)).kinds;
+
+  it('is newly-unreachable only when it stops answering (not also no-longer-at-risk, which reads as fixed)', () => {
+    expect(kindsNow('unreachable')).toEqual(['newly-unreachable']);
+  });
+
+  it('is no-longer-at-risk only when the new verdict proves it (safe-to-upgrade, not-affected)', () => {
+    expect(kindsNow('safe-to-upgrade')).toEqual(['no-longer-at-risk']);
+    expect(kindsNow('not-affected')).toEqual(['no-longer-at-risk']);
+    expect(kindsNow('unknown')).toEqual(['verdict-changed']);
+    expect(kindsNow('not-ats')).toEqual(['verdict-changed']);
+    expect(kindsNow('at-risk')).toEqual(['unchanged']);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditResult } from '../../src/audit/audit-result.js';
-import { startProgress } from '../../src/cli/progress.js';
+import { progressStatus, startProgress, verdictCounts } from '../../src/cli/progress.js';
 
 const result = (verdict: AuditResult['finding']['verdict']): AuditResult => ({
   target: { host: '127.0.0.1', port: 161, origin: 'test' },
@@ -38,6 +38,43 @@ describe('progress on stderr', () => {
     p.onResult(result('at-risk'));
     p.stop();
     const text = s.text();
-    expect(text).toMatch(/scanning .* \d+\/10 \| \d+ units\/s \| ETA .* \| risk 2 · not-ats 1/);
+    expect(text).toMatch(/scanning .* \d+\/10 \| \d+ units\/s \| ETA .* \| at-risk 2 · not-ats 1/);
+  });
+
+  it('counts in the verdict words, never n/a', () => {
+    const counts = { 'at-risk': 1, unknown: 0, unreachable: 2, 'safe-to-upgrade': 0, 'not-affected': 3, 'not-ats': 1 };
+    expect(verdictCounts(counts)).toBe('at-risk 1 · unreachable 2 · not-affected 3 · not-ats 1');
+  });
+});
+
+describe('progress while only silent units remain', () => {
+  const base = { total: 10, startedAt: 0, timeoutMs: 2000, tries: 2 };
+
+  it('gives an ETA from the pace while units still answer', () => {
+    expect(progressStatus({ ...base, done: 5, lastStartAt: 0, now: 1000 })).toBe('ETA 1s');
+  });
+
+  it('says it waits for the silent units, with the most they can take, once all of them outlived one timeout', () => {
+    // The last unit started at 0; at 2.5 s nobody left has answered its first try: ≤ 4 s - 2.5 s.
+    expect(progressStatus({ ...base, done: 9, lastStartAt: 0, now: 2500 })).toBe('waiting for 1 silent unit, ≤ 2 s');
+    expect(progressStatus({ ...base, done: 7, lastStartAt: 1000, now: 3100 })).toBe('waiting for 3 silent units, ≤ 2 s');
+  });
+
+  it('does not call units silent while some still wait for a slot', () => {
+    expect(progressStatus({ ...base, done: 2, lastStartAt: undefined, now: 60_000 })).toMatch(/^ETA /);
+  });
+
+  it('shows it on the line, counting down without new results', async () => {
+    let clock = 0;
+    const s = stream(true);
+    const p = startProgress(2, s, { quiet: false, timeoutMs: 1000, tries: 2, concurrency: 10, now: () => clock });
+    clock = 100;
+    p.onResult(result('not-affected'));
+    clock = 1500;
+    // The line is redrawn on a timer: wait for one redraw (bounded).
+    for (let i = 0; i < 40 && !s.text().includes('silent'); i++) await new Promise((r) => setTimeout(r, 50));
+    p.stop();
+    expect(s.text()).toMatch(/waiting for 1 silent unit, ≤ 1 s \| not-affected 1/);
+    expect(s.text()).not.toContain('n/a');
   });
 });

@@ -72,7 +72,7 @@ describe('loadConfig: finding the file', () => {
   it('a directory is not a config file, even at the default place', () => {
     const dir = join(tmp, 'xdg-dir');
     mkdirSync(join(dir, 'ats-audit', 'config.json'), { recursive: true });
-    expect(() => loadConfig({ env: { XDG_CONFIG_HOME: dir } })).toThrow(`${join(dir, 'ats-audit', 'config.json')}: cannot read (EISDIR)`);
+    expect(() => loadConfig({ env: { XDG_CONFIG_HOME: dir } })).toThrow(`${join(dir, 'ats-audit', 'config.json')}: is a directory, not a file`);
   });
 
   it('reads the default file when present', () => {

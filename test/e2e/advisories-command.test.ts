@@ -59,7 +59,10 @@ describe('ats-audit advisories', () => {
     expect(r.stdout).toContain(
       '  packages:   apc_hw02_aos357_g2ats357.exe, apc_hw02_aos374_g2ats370.exe, apc_hw02_aos374_g2ats371.exe, apc_hw02_aos390_g2ats390.exe, apc_hw02_aos390_g2ats392.exe\n',
     );
-    expect(r.stdout).toMatch(/not listed: \/\^AP7722\$\|\^AP7750\$\/: first-generation unit/);
+    // Model lists, not regular expressions.
+    expect(r.stdout).toContain('  not listed: AP7722, AP7750: first-generation unit');
+    expect(r.stdout).toContain('  not listed: AP44* (* = any model starting so): newer ATS line');
+    expect(r.stdout).not.toMatch(/[$^]/);
     expect(r.stdout).toMatch(/\n1 bulletin: FA156178\n$/);
   });
 
@@ -82,8 +85,8 @@ describe('ats-audit advisories', () => {
     ]);
     expect(parsed.advisories[0]).toMatchObject({ models: expect.arrayContaining(['AP7722A']), packages: expect.arrayContaining(['apc_hw02_aos390_g2ats392.exe']) });
     expect(parsed.advisories[0]!.lookalikes).toEqual([
-      { pattern: '^AP7722$|^AP7750$', note: expect.stringMatching(/first-generation/) },
-      { pattern: '^AP44', note: expect.stringMatching(/newer ATS line/) },
+      { models: ['AP7722', 'AP7750'], pattern: '^AP7722$|^AP7750$', note: expect.stringMatching(/first-generation/) },
+      { models: ['AP44*'], pattern: '^AP44', note: expect.stringMatching(/newer ATS line/) },
     ]);
   });
 
@@ -112,7 +115,7 @@ describe('ats-audit advisories', () => {
   it('rejects unreadable, non-JSON and duplicate bulletins', async () => {
     const missing = await run(['advisories', '--advisory', join(dir, 'nope.json')]);
     expect(missing.code).toBe(2);
-    expect(missing.stderr).toMatch(/nope\.json: cannot read advisory: ENOENT/);
+    expect(missing.stderr).toMatch(/--advisory .*nope\.json: no such file/);
 
     const notJson = await run(['advisories', '--advisory', file('text.json', 'models: AP7721')]);
     expect(notJson.code).toBe(2);
@@ -142,5 +145,28 @@ describe('ats-audit advisories', () => {
     const b = file('b.json', { ...extra, id: 'B-1' });
     expect(loadAdvisorySet([b, a]).map((x) => x.advisory.id)).toEqual(['FA156178', 'B-1', 'A-1']);
     expect(() => loadAdvisorySet([file('c.json', '[]')])).toThrow(UsageError);
+  });
+});
+
+describe('look-alike patterns as model names', () => {
+  it('reads anchored literals as models and prefixes as MODEL*, and shows anything else as written', async () => {
+    const { modelsOf } = await import('../../src/cli/commands/advisories.js');
+    expect(modelsOf('^AP7722$|^AP7750$')).toEqual(['AP7722', 'AP7750']);
+    expect(modelsOf('^AP44')).toEqual(['AP44*']);
+    expect(modelsOf('^AP77[0-9]{2}B$|^SURT')).toEqual(['/^AP77[0-9]{2}B$/', 'SURT*']);
+  });
+});
+
+describe('advisories at the width of the terminal', () => {
+  it('wraps each line under its label to $COLUMNS when piped, and keeps one line each without it', async () => {
+    const { main } = await import('../../src/cli/main.js');
+    const { captureIo } = await import('../helpers/capture-io.js');
+    const narrow = captureIo({ env: { COLUMNS: '80' } });
+    expect(await main(['advisories'], narrow.io)).toBe(0);
+    for (const line of narrow.stdout().split('\n')) expect(line.length, line).toBeLessThanOrEqual(80);
+    expect(narrow.stdout()).toMatch(/\n {14}AP7752, AP7752J, AP7753 \(exact: suffixes matter\)\n/);
+    const wide = captureIo();
+    await main(['advisories'], wide.io);
+    expect(wide.stdout()).toContain('AP7750A, AP7752, AP7752J, AP7753 (exact: suffixes matter)\n');
   });
 });

@@ -76,7 +76,7 @@ interface Case {
   readonly bug?: string;
 }
 
-const UNREACHABLE_TIMEOUT = /no answer after 300 ms × 1 tries from port 16170/;
+const UNREACHABLE_TIMEOUT = /no answer after 300 ms × 1 try from port 16170/;
 
 const CASES: readonly Case[] = [
   // -- control -------------------------------------------------------------------------

@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main.js';
 import { demoFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { BIN_NOTE } from '../helpers/built-bin.js';
 
 // Interrupted runs lose nothing: every target is still reported, unfinished ones marked, and a
 // report file is always either the old one or a complete new one.
@@ -56,7 +57,7 @@ describe('an interrupted scan', () => {
   });
 });
 
-describe.skipIf(!existsSync(bin))('the process under signals', () => {
+describe.skipIf(!existsSync(bin))(`the process under signals${BIN_NOTE}`, () => {
   const silent = () => units.filter((u) => u.behaviour === 'silent' || u.behaviour === 'wrong-community');
 
   function start(args: string[]) {

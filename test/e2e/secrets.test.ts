@@ -9,6 +9,7 @@ import { demoFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { ALL_SIM_V3_USERS, SIM_V3_USERS } from '../../tools/simulator/v3-users.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { BIN_NOTE } from '../helpers/built-bin.js';
 
 // Secrets never leak: every output of every kind of run (each format, to stdout and to files,
 // --verbose, errors of every sort, check, list-targets) is searched for every secret in use.
@@ -118,7 +119,7 @@ describe('secrets never appear in any output', () => {
   });
 
   const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
-  it.skipIf(!existsSync(bin))('a community typed on the command line is gone from the process list while it runs', async () => {
+  it.skipIf(!existsSync(bin))(`a community typed on the command line is gone from the process list while it runs${BIN_NOTE}`, async () => {
     const silent = units.find((u) => u.behaviour === 'silent')!;
     const child = spawn(process.execPath, [bin, hostPort(silent), '--community', WRONG_COMMUNITY, '--timeout', '4000', '--retries', '0', '-q'], {
       stdio: 'ignore',

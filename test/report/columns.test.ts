@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AuditResult } from '../../src/audit/audit-result.js';
 import { COLUMNS, COLUMN_NAMES, formatAmps } from '../../src/report/columns.js';
+import { REPORT_COLUMN_NAMES } from '../../src/report/column-names.js';
 
 const DOC = readFileSync(new URL('../../docs/report-columns.md', import.meta.url), 'utf8');
 
@@ -14,6 +15,10 @@ function documentedColumns(): Array<{ name: string; kind: string; group: string;
 }
 
 describe('report columns', () => {
+  it('follow the name list the baseline reader uses (column-names.ts), in the same order', () => {
+    expect(COLUMNS.map((c) => c.name)).toEqual([...REPORT_COLUMN_NAMES]);
+  });
+
   it('are the stable column set, in order', () => {
     expect(COLUMN_NAMES).toEqual([
       'host',

@@ -328,9 +328,7 @@ describe('renderTable', () => {
       .slice(0, ALL.length)
       .map((l) => l.split(/\s{2,}/)[1]);
     // ats-r12 (10.0.0.10, dc1) and the hostile one (10.0.0.66, bidi site) are at-risk: dc1 first.
-    expect(order[0]).toBe('ats-r12');
-    expect(order[1]).toMatch(/^\\x1b\]8;;http/);
-    expect(order.slice(2)).toEqual(['ats-2u', 'ats-gone.example', '10.0.0.9', '10.0.0.31', '10.0.0.30']);
+    expect(order).toEqual(['10.0.0.10', '10.0.0.66', '10.0.1.2:1161', 'ats-gone.example', '10.0.0.9', '10.0.0.31', '10.0.0.30']);
     const verdicts = lines.slice(1, 1 + lines.length).filter((l) => /^(at-risk|unknown|unreachable|safe|not-)/.test(l)).map((l) => l.split(' ')[0]);
     expect(verdicts).toEqual(['at-risk', 'at-risk', 'unknown', 'unreachable', 'safe-to-upgrade', 'not-affected', 'not-ats']);
   });
@@ -342,22 +340,29 @@ describe('renderTable', () => {
   });
 
   it('shows the header, firmware, primary, secondary live and load, with the reason below', () => {
-    expect(lines[0]).toMatch(/^VERDICT\s+HOST\s+SITE\s+MODEL\s+AOS\/APP\s+PRIMARY\s+SEC LIVE\s+LOAD$/);
+    // The hostile unit's long firmware text would widen the row past 120: AOS/APP folds under each row.
+    expect(lines[0]).toMatch(/^VERDICT\s+HOST\s+NAME\s+SITE\s+MODEL\s+PRIMARY\s+SEC LIVE\s+LOAD$/);
     const at = lines.findIndex((l) => l.startsWith('at-risk') && l.includes('ats-r12'));
-    expect(lines[at]).toMatch(/ats-r12\s+dc1\s+AP7721\s+v3\.7\.4\/v3\.7\.1\s+A\s+yes\s+yes 4\.2A$/);
+    expect(lines[at]).toMatch(/10\.0\.0\.10\s+ats-r12\s+dc1\s+AP7721\s+A\s+yes\s+yes 4\.2A$/);
     const indent = lines[0]?.indexOf('HOST') ?? 0;
+    expect(lines[at + 1]).toBe(`${' '.repeat(indent)}AOS/app v3.7.4/v3.7.1`);
+    lines.splice(at + 1, 1);
     expect(lines[at + 1]).toBe(`${' '.repeat(indent)}AP7721 is on the bulletin, both inputs are live and 4.2 A of load is attached: the upgrade could switch`);
     expect(lines[at + 2]).toBe(`${' '.repeat(indent)}sources back and forth and destroy the unit.`);
     const notAtsRow = lines.find((l) => l.includes('10.0.0.30')) ?? '';
-    expect(notAtsRow).toMatch(/^not-ats\s+10\.0\.0\.30\s+dc1\s+-\s+-\s+-\s+-\s+-$/);
-    expect(lines.find((l) => l.includes('ats-2u'))).toMatch(/v3\.7\.4\/v3\.7\.0\s+none\s+unknown\s+unknown$/);
+    expect(notAtsRow).toMatch(/^not-ats\s+10\.0\.0\.30\s+-\s+dc1\s+-\s+-\s+-\s+-$/);
+    expect(lines.find((l) => l.includes('ats-2u'))).toMatch(/AP7752\s+none\s+unknown\s+unknown$/);
     expect(lines.find((l) => l.startsWith('not-affected'))).toMatch(/yes 12\.3A$/);
   });
 
-  it('cuts long device text in cells with an ellipsis', () => {
-    const row = lines.find((l) => l.includes('\\x1b]8;;http')) ?? '';
-    expect(row).toContain('…');
-    expect(row).toMatch(/^at-risk\s+\\x1b\]8;;http:\/\/evil\.exa…/);
+  it('wraps long device text inside its column instead of cutting it', () => {
+    const start = lines.findIndex((l) => l.includes('\\x1b]8;;http'));
+    expect(lines[start]).not.toContain('…');
+    expect(lines[start]).toMatch(/^at-risk\s+10\.0\.0\.66\s+\\x1b\]8;;http:\/\/evil\.exam/);
+    // The rest of the name continues on the next lines, in the same column.
+    const column = lines[start]!.indexOf('\\x1b]8;;http');
+    expect(lines[start + 1]!.slice(0, column).trim()).toBe('');
+    expect(lines[start + 1]!.slice(column)).toMatch(/^\S/);
   });
 
   it('lists an action line for every at-risk and unknown unit', () => {
@@ -369,7 +374,8 @@ describe('renderTable', () => {
       '  at-risk ats-r12 (10.0.0.10): Before upgrading, disconnect input B (the secondary) and run from input A only, or remove',
     );
     expect(lines[lines.indexOf(actions[0] ?? '') + 1]).toBe('    all loads.');
-    expect(actions[1]).toMatch(/^ {2}at-risk \\x1b\]8;;.*… \(10\.0\.0\.66\): Isolate the secondary of =cmd/);
+    expect(actions[1]).toMatch(/^ {2}at-risk \\x1b\]8;;http/);
+    expect(plain).toContain('(10.0.0.66): Isolate the secondary of =cmd');
     expect(actions[2]).toBe('  unknown ats-2u (10.0.1.2:1161): Check the unit on site before any upgrade.');
     expect(plain).not.toContain('ats-gone.example):');
   });

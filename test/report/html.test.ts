@@ -11,7 +11,7 @@ import { formatForExtension, reportFormat } from '../../src/report/formats.js';
 import { VERDICT_COLORS } from '../../src/report/html-chart.js';
 import { html } from '../../src/report/html-escape.js';
 import { CONTENT_SECURITY_POLICY, renderHtml } from '../../src/report/html.js';
-import { compareForTable } from '../../src/report/table.js';
+import { inReportOrder } from '../../src/report/order.js';
 import {
   FLEET,
   FLEET_WITH_HOSTILE,
@@ -193,7 +193,7 @@ describe('renderHtml: content', () => {
     const headers = textOf(table, /<th scope="col">([\s\S]*?)<\/th>/g);
     expect(headers).toEqual(['Verdict', 'Unit', 'Site', 'Model', 'Firmware', 'Primary', 'Secondary live', 'Load', 'Reason', 'Action']);
     const rows = [...table.matchAll(/<tr class="v-([a-z-]+)">([\s\S]*?)<\/tr>/g)];
-    const expected = [...FLEET_WITH_HOSTILE].sort(compareForTable);
+    const expected = inReportOrder(FLEET_WITH_HOSTILE);
     expect(rows.map((m) => m[1])).toEqual(expected.map((r) => r.finding.verdict));
     expect(rows.slice(0, 3).map((m) => m[1])).toEqual(['at-risk', 'at-risk', 'at-risk']);
     // The hostile unit's site starts with '<', which sorts before dc1.

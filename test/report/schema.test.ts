@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020.js';
+import type { ValidateFunction } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import type { AuditResult } from '../../src/audit/audit-result.js';
 import { VERDICTS } from '../../src/audit/finding.js';
@@ -8,6 +8,7 @@ import { COLUMNS } from '../../src/report/columns.js';
 import { renderJson } from '../../src/report/json.js';
 import { renderNdjson } from '../../src/report/ndjson.js';
 import { FLEET, FLEET_WITH_HOSTILE, atRisk1U, hostile, notAts, unknown2U, unreachable } from '../fixtures/results.js';
+import { reportAjv } from '../helpers/report-schema.js';
 
 // The published schema of the JSON report (and of each NDJSON line), checked against real
 // rendered reports with Ajv, and against the code's own lists so the two cannot drift.
@@ -16,9 +17,7 @@ const SCHEMA_FILE = new URL('../../schema/ats-audit-report.schema.json', import.
 const schema = JSON.parse(readFileSync(SCHEMA_FILE, 'utf8')) as Record<string, unknown> & { $id: string; $defs: Record<string, Record<string, unknown>> };
 
 // strict: unknown keywords or formats, and ambiguous types, are schema errors, not ignored.
-const ajv = new Ajv2020({ strict: true, allErrors: true, allowUnionTypes: true });
-// RFC 3339 date-time, the shape toISOString() writes (Ajv ships no formats of its own).
-ajv.addFormat('date-time', /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/);
+const ajv = reportAjv();
 const validateReport = ajv.compile(schema);
 const validateUnit = ajv.getSchema(`${schema.$id}#/$defs/unit`) as ValidateFunction;
 

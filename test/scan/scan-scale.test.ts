@@ -33,7 +33,7 @@ function checkEveryUnitOnce(results: readonly AuditResult[], units: readonly Sim
   expect(wrong.map((u) => `${u.name}: ${byHost.get(u.host)?.finding.reason}`)).toEqual([]);
 }
 
-describe.skipIf(!roomy)('a 2,000-unit fleet (10% silent, 5% closed)', () => {
+describe.skipIf(!roomy)(`a 2,000-unit fleet (10% silent, 5% closed)${roomy ? '' : ' (skipped: ulimit -n leaves too few file descriptors for 2,000 sockets)'}`, () => {
   beforeAll(async () => {
     fleet = await startFleet(
       scaleFleet(UNITS, { baseAddress: '127.6.0.1', port: PORT, silentFraction: 0.1, closedFraction: 0.05, latencyMs: 20 }),

@@ -3,6 +3,8 @@ import { AdvisoryError, loadAdvisoryFile, loadBundledAdvisories, type Advisory }
 import { EXIT } from '../../exit-codes.js';
 import { forJsonText, forTerminal } from '../../report/sanitize.js';
 import { UsageError, type Io } from '../io.js';
+import { outputWidth } from '../options.js';
+import { displayWidth, wrapToWidth } from '../../report/text-width.js';
 
 // `ats-audit advisories [--advisory FILE..]`: the bulletins the tool judges against, bundled
 // and added, so an operator can see which models and packages are covered before trusting a
@@ -75,7 +77,21 @@ export interface AdvisoryListing {
   readonly firmware: 'all' | ReadonlyArray<{ readonly from?: string; readonly to?: string }>;
   readonly serials: 'all' | ReadonlyArray<{ readonly from?: string; readonly to?: string }>;
   readonly procedures: Readonly<Record<string, string>>;
-  readonly lookalikes: ReadonlyArray<{ readonly pattern: string; readonly note: string }>;
+  /** `models`: the pattern as model names (`AP44*` for "any model starting AP44"); `pattern` as written. */
+  readonly lookalikes: ReadonlyArray<{ readonly models: readonly string[]; readonly pattern: string; readonly note: string }>;
+}
+
+/**
+ * A look-alike pattern as the model names it matches, for people: `^AP7722$|^AP7750$` is
+ * AP7722 and AP7750, `^AP44` is AP44*. An alternative that is not an anchored literal is
+ * shown as written, between slashes, rather than guessed at.
+ */
+export function modelsOf(pattern: string): string[] {
+  return pattern.split('|').map((alt) => {
+    const m = /^\^([A-Za-z0-9-]+)(\$?)$/.exec(alt);
+    if (!m) return `/${alt}/`;
+    return m[2] ? m[1]! : `${m[1]}*`;
+  });
 }
 
 export function advisoryListing(a: LoadedAdvisory): AdvisoryListing {
@@ -91,15 +107,18 @@ export function advisoryListing(a: LoadedAdvisory): AdvisoryListing {
     firmware: advisory.firmware,
     serials: advisory.serials,
     procedures: { ...advisory.procedures },
-    lookalikes: advisory.lookalikes.map((l) => ({ pattern: l.pattern.source, note: l.note })),
+    lookalikes: advisory.lookalikes.map((l) => ({ models: modelsOf(l.pattern.source), pattern: l.pattern.source, note: l.note })),
   };
 }
 
 /** Longest piece of bulletin text shown on one line (a bulletin is data a user may have written). */
 const TEXT_MAX = 400;
 
-/** The listing for people; every piece of bulletin text goes through forTerminal. */
-export function renderAdvisories(list: readonly LoadedAdvisory[]): string {
+/**
+ * The listing for people; every piece of bulletin text goes through forTerminal. With a
+ * width (a terminal's, or $COLUMNS), each line wraps under its label; without, one line each.
+ */
+export function renderAdvisories(list: readonly LoadedAdvisory[], width?: number): string {
   const t = (s: string) => forTerminal(s, TEXT_MAX);
   const lines: string[] = [];
   for (const item of list) {
@@ -114,12 +133,27 @@ export function renderAdvisories(list: readonly LoadedAdvisory[]): string {
       `  firmware:   ${scope(a.firmware, t)}; serials: ${scope(a.serials, t)}`,
     );
     for (const [id, text] of Object.entries(a.procedures)) lines.push(`  procedure ${t(id)}: ${t(text)}`);
-    for (const l of a.lookalikes) lines.push(`  not listed: /${t(l.pattern)}/: ${t(l.note)}`);
+    for (const l of a.lookalikes) {
+      const wildcard = l.models.some((m) => m.endsWith('*')) ? ' (* = any model starting so)' : '';
+      lines.push(`  not listed: ${l.models.map(t).join(', ')}${wildcard}: ${t(l.note)}`);
+    }
     lines.push('');
   }
   const n = list.length;
   lines.push(`${n} ${n === 1 ? 'bulletin' : 'bulletins'}: ${list.map((x) => t(x.advisory.id)).join(', ')}`);
-  return `${lines.join('\n')}\n`;
+  const fitted = width === undefined ? lines : lines.flatMap((l) => wrapUnderLabel(l, width));
+  return `${fitted.join('\n')}\n`;
+}
+
+/** `  label:     text` wrapped to `width`, continuation lines indented to where the text starts. */
+function wrapUnderLabel(line: string, width: number): string[] {
+  if (displayWidth(line) <= width) return [line];
+  const m = /^( +[a-z][a-z -]*?:\s+)(.*)$/.exec(line);
+  const indent = m ? displayWidth(m[1]!) : 2;
+  const head = m ? m[1]! : '';
+  const textWidth = Math.max(20, width - indent);
+  const wrapped = wrapToWidth(m ? m[2]! : line, textWidth);
+  return wrapped.map((l, i) => (i === 0 ? head + l : ' '.repeat(indent) + l));
 }
 
 /** "all", or "v3.5.7 to v3.7.1, v6.4.0 and later". */
@@ -149,7 +183,7 @@ export async function runAdvisories(raw: Record<string, unknown>, io: Io): Promi
   if (args.json) {
     io.stdout.write(`${forJsonText(JSON.stringify({ advisories: list.map(advisoryListing) }, null, 2))}\n`);
   } else {
-    io.stdout.write(renderAdvisories(list));
+    io.stdout.write(renderAdvisories(list, outputWidth(io.stdout, io.env)));
   }
   return EXIT.clear;
 }

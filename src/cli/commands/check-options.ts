@@ -1,4 +1,6 @@
 import type { Argv } from 'yargs';
+import { parseDuration as parseCliDuration } from '../duration.js';
+import { examplesText } from '../help-text.js';
 import { UsageError } from '../io.js';
 import { connectionOptions, DEFAULTS, validate, type ScanArgs } from '../options.js';
 
@@ -40,18 +42,12 @@ export const CHECK_DEFAULTS = {
 } as const;
 
 /**
- * A duration as `90s`, `10m`, `2h`, or combined largest unit first: `1h30m`, `2m30s`. Whole
- * numbers only, no spaces, no bare numbers (is 10 seconds or minutes?). Throws UsageError
- * naming the option.
+ * A duration as `90s`, `10m`, `2h`, `1500ms`, or combined largest unit first: `1h30m`, `2m30s`.
+ * No bare numbers (is 10 seconds or minutes?). Throws UsageError naming the option and quoting
+ * the value as typed.
  */
 export function parseDuration(text: string, option: string): number {
-  const m = /^(?:(\d{1,5})h)?(?:(\d{1,5})m)?(?:(\d{1,7})s)?$/.exec(text);
-  if (!m || text === '') {
-    const hint = /^\d+$/.test(text) ? ` (add a unit: ${text}s or ${text}m)` : '';
-    throw new UsageError(`--${option} ${JSON.stringify(text)}: expected a duration such as 90s, 10m, 1h or 1m30s${hint}`);
-  }
-  const [h, min, s] = [m[1], m[2], m[3]].map((v) => (v === undefined ? 0 : Number(v)));
-  return ((h! * 60 + min!) * 60 + s!) * 1000;
+  return parseCliDuration(text, option, { examples: '90s, 10m, 1h or 1m30s' });
 }
 
 /** `1h2m5s`, `10m`, `45s`; `0s` for less than a second. */
@@ -107,17 +103,29 @@ export function checkOptions<T>(y: Argv<T>) {
       type: 'string',
       requiresArg: true,
     })
-    .example('$0 check 10.20.1.15 --package apc_hw02_aos390_g2ats392.exe', 'may this package go on this unit now?')
-    .example('$0 check 10.20.1.15 --wait 10m', 'wait while the secondary feed is pulled; exit 0 once it is safe')
     .epilog(CHECK_EPILOG);
 }
 
-/** The exit codes, for `check --help`. */
-export const CHECK_EPILOG = `Exit codes: 0 every unit ready (safe-to-upgrade or not-affected, confirmed by --confirm polls, and --package listed and fitting);
-3 a unit is at risk; 5 --package is the wrong firmware for a unit (other hardware or product line);
-4 a unit could not be cleared (unknown, unreachable, not a Rack ATS, --package not in any bulletin, or ready but not yet confirmed);
-2 bad invocation (also a --package name that is not an APC package); 1 internal error.
-With --wait the code is that of the last poll. Read-only: only SNMP GET/GETNEXT/GETBULK are sent.`;
+/** Examples and exit codes, for `check --help` (examples laid out by us: yargs splits them mid-value at 80 columns). */
+export const CHECK_EPILOG = `${examplesText([
+  { command: 'ats-audit check 10.20.1.15 --package apc_hw02_aos390_g2ats392.exe', says: 'may this package go on this unit now?' },
+  { command: 'ats-audit check 10.20.1.15 --wait 10m --interval 10s', says: 'wait while the secondary feed is pulled; exit 0 once it is safe' },
+  { command: 'ats-audit check -i window.csv -f json', says: 'the units of a maintenance window, as a JSON report' },
+])}
+
+Exit codes:
+    0  every unit ready: safe-to-upgrade or not-affected, confirmed by --confirm
+       polls (and --package listed and fitting)
+    1  internal error
+    2  bad invocation (also a --package name that is not an APC package)
+    3  a unit is at risk
+    4  a unit could not be cleared (unknown, unreachable, not a Rack ATS,
+       --package not in any bulletin, or ready but not yet confirmed)
+    5  --package is the wrong firmware for a unit (other hardware or line)
+  130  interrupted (SIGINT/SIGTERM)
+  (6 is scan --fail-on's.) With --wait the code is that of the last poll.
+
+Read-only: only SNMP GET/GETNEXT/GETBULK are sent.`;
 
 /** Typed, validated arguments; UsageError naming the option otherwise. */
 export function validateCheck(a: Record<string, unknown>): CheckArgs {

@@ -10,7 +10,9 @@ import { packageRoot } from '../../package-root.js';
 import type { PollDeps } from '../../poll/poll-unit.js';
 import { reportFormat, type FormatName, type RenderContext, type ReportFormat } from '../../report/formats.js';
 import { forTerminal } from '../../report/sanitize.js';
-import { compareForTable, shouldUseColor } from '../../report/table.js';
+import { formatSummary, summarize } from '../../report/summary.js';
+import { inReportOrder } from '../../report/order.js';
+import { shouldUseColor } from '../../report/table.js';
 import type { Progress } from '../progress.js';
 import { capConcurrency, defaultConcurrency } from '../../scan/fd-limit.js';
 import { invalidTargetResult } from '../../audit/no-answer.js';
@@ -23,19 +25,18 @@ import { BaselineError, changeOf, compareWithBaseline, failOn, readBaselineFile,
 import { formatChangeSummary } from '../../report/changes-text.js';
 import { loadAdvisorySet } from './advisories.js';
 import { UsageError, type Io } from '../io.js';
-import { resolveFormat, type ScanArgs } from '../options.js';
+import { communityOption, listedTargets, listFormat, writeTargetList } from '../list-targets.js';
+import { outputWidth, resolveFormat, type ScanArgs } from '../options.js';
 import type { CredentialPlan } from '../../credentials/resolve.js';
 import { loadRunConfig, planRunCredentials } from '../run-credentials.js';
+import { errorCode, readProblem } from '../../file-problem.js';
 
 // The scan command from parsed options to exit code: read inputs, audit, report. Each phase
 // is a function of its own; runScan only strings them together.
 
 export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<number> {
+  if (args.listTargets) return listTargetsRun(args, io);
   const run = await prepareRun(args, io);
-  if (args.listTargets) {
-    listTargets(run.built.targets, io);
-    return run.invalidCount === 0 ? EXIT.clear : EXIT.usage;
-  }
   const out = reportOutput(run, args, io);
   const audited = await auditAll(run, out, args, io, deps);
   const comparison = run.baseline ? compareWithBaseline(run.baseline, audited.results) : undefined;
@@ -61,6 +62,16 @@ interface PreparedRun {
   readonly say: (line: string) => void;
 }
 
+/** The targets from the arguments and every inventory (stdin for `-`). */
+async function readTargets(args: ScanArgs, io: Io): Promise<TargetList> {
+  const inventories = await readInventories(args.inventory, { port: args.port, allowLarge: args.allowLarge, sheet: args.sheet }, io);
+  const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
+  // A refused file quotes no cell but a header's: the messages are safe as they are.
+  for (const r of built.refused) io.stderr.write(`ats-audit: ${forTerminal(r.message, 1000)}\n`);
+  if (built.refused.length > 0) throw new UsageError(`${built.refused.length} inventory file(s) refused: nothing sent`);
+  return built;
+}
+
 async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const config = loadRunConfig(args, io);
   // The report's destination is checked before the inventories are read or anything is sent.
@@ -68,12 +79,7 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
-
-  const inventories = await readInventories(args.inventory, { port: args.port, allowLarge: args.allowLarge, sheet: args.sheet }, io);
-  const built = buildTargets({ args: args.targets, inventories }, { port: args.port, allowLarge: args.allowLarge });
-  // A refused file quotes no cell but a header's: the messages are safe as they are.
-  for (const r of built.refused) io.stderr.write(`ats-audit: ${forTerminal(r.message, 1000)}\n`);
-  if (built.refused.length > 0) throw new UsageError(`${built.refused.length} inventory file(s) refused: nothing sent`);
+  const built = await readTargets(args, io);
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
   // "public" is the well-known default, not a secret: redacting it would only garble text.
@@ -111,7 +117,9 @@ function reportOutput(run: PreparedRun, args: ScanArgs, io: Io): ReportOutput {
     version: toolVersion(),
     generatedAt: new Date(),
     color: !args.output && shouldUseColor(io.stdout, io.env),
-    width: io.stdout.columns,
+    // On stdout: the terminal's width, else $COLUMNS. A report file is not drawn for this
+    // terminal: $COLUMNS if set, else the table's default.
+    width: outputWidth(args.output ? {} : io.stdout, io.env),
     excel: args.excel,
   };
   const { baseline } = run;
@@ -172,7 +180,12 @@ async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io:
   const progress: Progress =
     args.quiet || args.verbose || out.stream !== undefined || io.stderr.isTTY !== true
       ? NO_PROGRESS
-      : (await import('../progress.js')).startProgress(built.count, io.stderr, { quiet: false });
+      : (await import('../progress.js')).startProgress(built.count, io.stderr, {
+          quiet: false,
+          timeoutMs: args.timeout,
+          tries: args.retries + 1,
+          concurrency: concurrency.value,
+        });
   try {
     const polled = await scan(
       audits,
@@ -233,13 +246,14 @@ function writeReport(
   let delivered = true;
   if (!out.stream) {
     // Every format lists units in the same order: worst verdict first, then site and host.
-    const sorted = results.map(out.withChange).sort(compareForTable);
+    const sorted = inReportOrder(results.map(out.withChange));
     const rendered = out.renderer.render(sorted, { ...out.ctx, baseline: comparison });
     const report = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
     if (run.destination) {
       const outcome = writeReportFile(run.destination, report);
       if (outcome.ok) {
-        if (!args.quiet) run.say(`wrote ${results.length} unit(s) to ${run.destination.given} (${run.format})`);
+        // The progress line is gone by now: the counts stay on screen in this line.
+        if (!args.quiet) run.say(`wrote ${run.destination.given} (${run.format}): ${formatSummary(summarize(results))}`);
       } else {
         delivered = false;
         // The last place left, when even the fallback file failed: the results are not lost.
@@ -269,21 +283,25 @@ function exitCode(run: PreparedRun, audited: Audited, comparison: Comparison | u
 
 const NO_PROGRESS: Progress = { onResult: () => undefined, stop: () => undefined };
 
-/** --list-targets: what would be scanned, one per line, without sending anything. */
-function listTargets(targets: Iterable<{ target: Target; profile?: string }>, io: Io): void {
-  let n = 0;
-  let chunk = ''; // lines written 64 KB at a time: a /8 is 16 million of them
-  for (const { target: t, profile } of targets) {
-    const label = [t.name, t.site, profile && `profile ${profile}`].filter(Boolean).join(', ');
-    chunk += `${forTerminal(targetKey(t), 200)}${label ? `  (${forTerminal(label, 200)})` : ''}  from ${forTerminal(t.origin, 200)}\n`;
-    if (chunk.length >= 65_536) {
-      io.stdout.write(chunk);
-      chunk = '';
-    }
-    n++;
-  }
-  if (chunk !== '') io.stdout.write(chunk);
-  io.stderr.write(`ats-audit: ${n} target(s); nothing sent (--list-targets)\n`);
+/**
+ * --list-targets: what would be scanned and with which credentials, without sending anything
+ * or reading any secret (a profile whose key is not set yet is listed as such). Exit 2 when a
+ * target line is invalid, as a scan would.
+ */
+async function listTargetsRun(args: ScanArgs, io: Io): Promise<number> {
+  const format = listFormat(args.format);
+  const config = loadRunConfig(args, io);
+  const built = await readTargets(args, io);
+  for (const e of built.errors) io.stderr.write(`ats-audit: ${forTerminal(e.message, 400)}\n`);
+  const defaults = { version: args.snmpVersion, profile: args.profile, community: communityOption(args, io.env) };
+  let problems = 0;
+  const list = listedTargets(built.targets, { config, defaults, env: io.env }, (p) => {
+    problems++;
+    io.stderr.write(`ats-audit: ${forTerminal(p, 400)}\n`);
+  });
+  const n = writeTargetList(list, format, (text) => io.stdout.write(text));
+  if (!args.quiet) io.stderr.write(`ats-audit: ${n} target(s); nothing sent (--list-targets)\n`);
+  return built.errors.length === 0 && problems === 0 ? EXIT.clear : EXIT.usage;
 }
 
 function readBaseline(file: string): Baseline {

@@ -1,9 +1,11 @@
+import { EXIT } from '../../exit-codes.js';
+
 // Standard output that fails. A reader that goes away (`ats-audit -f ndjson | head`) ends the
 // run quietly, as any Unix filter ends on SIGPIPE; any other write error (`> /dev/full`) is said
 // on stderr and the run exits 1 — never with a verdict's exit code for a report nobody received.
 
-/** Exit code when standard output was closed by its reader: 128 + SIGPIPE, as a shell reports a filter killed by it. */
-export const EXIT_STDOUT_CLOSED = 141;
+/** Exit code when standard output was closed by its reader (EXIT.stdoutClosed: 128 + SIGPIPE). */
+export const EXIT_STDOUT_CLOSED = EXIT.stdoutClosed;
 
 let failure: NodeJS.ErrnoException | undefined;
 
