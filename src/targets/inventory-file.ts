@@ -4,6 +4,7 @@
 // text (UTF-8, a BOM allowed).
 
 import { readFileSync } from 'node:fs';
+import { errorCode, readProblem } from '../file-problem.js';
 import { decodeInventory, isZip } from './decode.js';
 import { parseInventory, problem, type Inventory } from './inventory.js';
 import type { SpecOptions } from './spec.js';
@@ -31,7 +32,7 @@ export async function readInventoryFile(
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new InventoryReadError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InventoryReadError(`--inventory ${file}: ${readProblem(errorCode(e))}`);
   }
   if (/\.xlsx$/i.test(file) || isZip(bytes)) return { file, inventory: await readXlsxInventory(file, file, options, options.sheet) };
   const refuse = (reason: string): InventorySource => ({
