@@ -165,7 +165,7 @@ describe('positionals after options are targets', () => {
   it('-i FILE TARGET: the target is audited, not read as a second inventory', async () => {
     const file = tempFile('hosts.txt', '127.0.0.1:9\n');
     const r = await run(['-i', file, '127.0.0.2:9', ...FAST, '-f', 'csv']);
-    expect(r.stderr).not.toMatch(/cannot read/);
+    expect(r.stderr).not.toMatch(/no such file|cannot read/);
     expect(csvRows(r.stdout).map((x) => x.host).sort()).toEqual(['127.0.0.1', '127.0.0.2']);
   });
 
