@@ -4,11 +4,11 @@
 // text (UTF-8, a BOM allowed).
 
 import { readFileSync } from 'node:fs';
+import { errorCode, readProblem } from '../file-problem.js';
 import { decodeInventory, isZip } from './decode.js';
 import { parseInventory, problem, type Inventory } from './inventory.js';
 import type { SpecOptions } from './spec.js';
 import { readXlsxInventory } from './xlsx-inventory.js';
-import { errorCode, readProblem } from '../file-problem.js';
 
 export interface InventorySource {
   readonly file: string;

@@ -165,7 +165,7 @@ describe('positionals after options are targets', () => {
   it('-i FILE TARGET: the target is audited, not read as a second inventory', async () => {
     const file = tempFile('hosts.txt', '127.0.0.1:9\n');
     const r = await run(['-i', file, '127.0.0.2:9', ...FAST, '-f', 'csv']);
-    expect(r.stderr).not.toMatch(/cannot read/);
+    expect(r.stderr).not.toMatch(/no such file|cannot read/);
     expect(csvRows(r.stdout).map((x) => x.host).sort()).toEqual(['127.0.0.1', '127.0.0.2']);
   });
 
@@ -222,8 +222,8 @@ describe('an .xlsx inventory through the CLI', () => {
     copyFileSync(join(DIALECTS, 'fleet.xlsx'), file);
     const r = await run(['-i', file, '--list-targets']);
     expect(r.code).toBe(0);
-    // Each target is one line, then its credential source on the next.
-    expect(r.stdout.split('\n').filter((l) => l !== '' && !l.startsWith('    credentials:'))).toHaveLength(3);
+    // One line per target (its credential source is indented under it).
+    expect(r.stdout.split('\n').filter((line) => /^\S/.test(line))).toHaveLength(3);
   });
 });
 
@@ -241,10 +241,10 @@ describe.skipIf(!built)('the built command in a child process', () => {
     expect(r.stderr).toContain('1048574 target(s); nothing sent');
     expect(r.status).toBe(0);
     const text = readFileSync(out, 'utf8');
-    const credentials = '    credentials: community "public" (none given; SNMPv2c)\n';
-    expect(text.startsWith(`10.0.0.1:161  from argument 1\n${credentials}10.0.0.2:`)).toBe(true);
-    expect(text.endsWith(`10.15.255.254:161  from argument 1\n${credentials}`)).toBe(true);
-  });
+    expect(text.startsWith('10.0.0.1:161  from argument 1\n')).toBe(true);
+    expect(text).toMatch(/^10\.0\.0\.2:161 {2}from argument 1$/m);
+    expect(text.slice(-200)).toMatch(/\n10\.15\.255\.254:161 {2}from argument 1\n {4}credentials: [^\n]*\n$/);
+  }, 60_000); // a million targets: a few seconds, more on a loaded machine
 
   it('under ulimit -n 64, -j 32 and the default both poll 24 or more units at once (it was 1)', () => {
     const sh = (jobs: string) =>
