@@ -60,6 +60,19 @@ describe('an interrupted scan', () => {
 describe.skipIf(!existsSync(bin))(`the process under signals${BIN_NOTE}`, () => {
   const silent = () => units.filter((u) => u.behaviour === 'silent' || u.behaviour === 'wrong-community');
 
+  /**
+   * With --verbose: until every unit that answers has its line on stderr, so the silent ones are
+   * the only ones in flight (a loaded machine can take seconds just to start the program).
+   */
+  async function untilOnlySilentLeft(stderr: () => string): Promise<void> {
+    const want = units.length - silent().length;
+    for (let i = 0; i < 400; i++) {
+      if ((stderr().match(/^ats-audit: \S+: [a-z-]+ after \d+ SNMP request/gm) ?? []).length >= want) return;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`the answering units were not all polled within 20 s:\n${stderr()}`);
+  }
+
   function start(args: string[]) {
     const child = spawn(process.execPath, [bin, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stderr = '';
@@ -71,8 +84,8 @@ describe.skipIf(!existsSync(bin))(`the process under signals${BIN_NOTE}`, () => 
   it('SIGTERM writes the complete report to --output and exits 130', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ats-audit-sig-'));
     const out = join(dir, 'report.json');
-    const p = start([...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out]);
-    await new Promise((r) => setTimeout(r, 1200));
+    const p = start([...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out, '--verbose']);
+    await untilOnlySilentLeft(p.stderr);
     p.child.kill('SIGTERM');
     expect(await p.exit).toBe(130);
     const report = JSON.parse(readFileSync(out, 'utf8')) as { units: Array<{ reason: string }> };
@@ -85,8 +98,8 @@ describe.skipIf(!existsSync(bin))(`the process under signals${BIN_NOTE}`, () => 
     const dir = mkdtempSync(join(tmpdir(), 'ats-audit-sig-'));
     const out = join(dir, 'report.json');
     writeFileSync(out, 'OLD');
-    const p = start([...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out]);
-    await new Promise((r) => setTimeout(r, 1200));
+    const p = start([...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out, '--verbose']);
+    await untilOnlySilentLeft(p.stderr);
     // Each handled before the next arrives (50 ms apart), so the kernel cannot merge them.
     for (const signal of ['SIGINT', 'SIGINT', 'SIGTERM'] as const) {
       p.child.kill(signal);
@@ -102,7 +115,7 @@ describe.skipIf(!existsSync(bin))(`the process under signals${BIN_NOTE}`, () => 
   it('GNU timeout: one interrupt, the report is written', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ats-audit-timeout-'));
     const out = join(dir, 'report.json');
-    const child = spawn('timeout', ['-s', 'INT', '--preserve-status', '1.5', process.execPath, bin, ...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out], {
+    const child = spawn('timeout', ['-s', 'INT', '--preserve-status', '4', process.execPath, bin, ...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out], {
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let stderr = '';
@@ -143,9 +156,9 @@ describe.skipIf(!existsSync(bin))(`the process under signals${BIN_NOTE}`, () => 
     it('Ctrl-C to the process group (parent forwards, child gets it twice): one interrupt, report written, parent exits 130', async () => {
       const dir = mkdtempSync(join(tmpdir(), 'ats-audit-des-'));
       const out = join(dir, 'report.json');
-      const p = desStart([...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out]);
+      const p = desStart([...units.map(hostPort), '--timeout', '8000', '--retries', '0', '-o', out, '--verbose']);
       await childOf(p.child.pid!);
-      await new Promise((r) => setTimeout(r, 1200));
+      await untilOnlySilentLeft(p.stderr);
       process.kill(-p.child.pid!, 'SIGINT');
       expect(await p.exit, p.stderr()).toBe(130);
       expect((JSON.parse(readFileSync(out, 'utf8')) as { units: unknown[] }).units).toHaveLength(units.length);
