@@ -3,6 +3,7 @@ import { isIP } from 'node:net';
 import { isAtsSysObjectId, IDENTITY_KEYS, OBJECTS, OBJECT_KEYS, OBJECT_OIDS, type ObjectKey } from './oid-map.js';
 import type { PollFailure, PollOutcome, RawValue, Reading, WalkedRows } from './reading.js';
 import type { SocketPool } from '../snmp/connected-dgram.js';
+import type { SharedSocket } from '../snmp/shared-dgram.js';
 import { isMissing, MALFORMED, ObjectType, openSession, SnmpRequestError, type SessionOptions, type SnmpSession, type Varbind } from '../snmp/session.js';
 import type { Credentials, Target } from '../targets/target.js';
 
@@ -23,6 +24,8 @@ export interface PollOptions {
   readonly abandon?: Abandon;
   /** The scan's sockets, reused from unit to unit (see connected-dgram.ts). */
   readonly sockets?: SocketPool;
+  /** The scan's shared socket (shared-dgram.ts): used instead of `sockets` for an IPv4 unit when given. */
+  readonly shared?: SharedSocket;
 }
 
 /**
@@ -126,6 +129,7 @@ export async function pollUnit(
       retries: options.retries,
       ...(signal ? { signal } : {}),
       ...(options.sockets ? { sockets: options.sockets } : {}),
+      ...(options.shared ? { shared: options.shared } : {}),
       ...(options.beforeRequest ? { pace: options.beforeRequest } : {}),
     });
   } catch (e) {

@@ -28,6 +28,11 @@ export class SnmpRequestError extends Error {
     /** For `no-such-name` (SNMPv1): the object the agent refused. */
     readonly oid?: string,
   ) {
+    // Only the message ever reaches a person: no stack is captured (a sweep makes one of
+    // these per silent address, and capturing the stack was a measurable share of its CPU).
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message);
+    Error.stackTraceLimit = limit;
   }
 }

@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import type * as NetSnmp from 'net-snmp';
 import { secretsOf, type Credentials } from '../targets/target.js';
-import { connectedDgram, type ConnectedSocket, type DgramModule, type SocketPool } from './connected-dgram.js';
+import { connectedDgram, type ConnectedDgramOptions, type DgramModule, type SocketPool } from './connected-dgram.js';
+import { SharedSocket, SharedUnitSocket } from './shared-dgram.js';
 import { MALFORMED, SnmpRequestError } from './errors.js';
 import { translateV3Error, v3SessionArgs } from './v3.js';
 
@@ -29,6 +30,11 @@ export interface SessionOptions {
   readonly dgram?: DgramModule;
   /** Sockets shared by a scan's units, one at a time (ignored with `dgram`); else the unit opens its own. */
   readonly sockets?: SocketPool;
+  /**
+   * A scan's shared socket (shared-dgram.ts): the unit then has no socket of its own (IPv4 only;
+   * ignored with `dgram`). A closed port then looks silent instead of failing at once.
+   */
+  readonly shared?: SharedSocket;
   /**
    * Awaited before every datagram (first tries, retries, SNMPv3 discovery): the scan's --rate.
    * While a datagram waits here its request is not timed. May reject when `signal` aborts.
@@ -111,7 +117,7 @@ const REPORTS: ReadonlyArray<readonly [Buffer, string]> = [
 class UnitSession implements SnmpSession {
   private readonly net: NetSnmp.Session;
   /** The socket net-snmp was given (it makes exactly one per session). */
-  private socket: ConnectedSocket | undefined;
+  private socket: { release(): boolean } | undefined;
   private readonly secrets: string[];
   private readonly v3: boolean;
   private closed = false;
@@ -132,21 +138,25 @@ class UnitSession implements SnmpSession {
     this.v3 = c.version === '3';
     this.secrets = secretsOf(c);
     this.budget = datagramBudget(c.version, o.retries);
-    // One socket per unit, connected to it: a closed port fails at once instead of timing out.
-    const dgramModule = connectedDgram(
-      { address: o.address, port: o.port },
-      {
-        onError: (e) => this.onSocketError(e),
-        onUndecodable: (e) => this.malformed(e),
-        signal: o.signal,
-        dgram: o.dgram,
-        pool: o.sockets,
-        beforeSend: () => this.beforeSend(),
-        ...(this.v3 ? { peek: (msg: Buffer) => this.peek(msg) } : {}),
-      },
-    );
-    const makeSocket = dgramModule.createSocket;
-    dgramModule.createSocket = (type) => (this.socket = makeSocket(type));
+    const socketOptions: ConnectedDgramOptions = {
+      onError: (e) => this.onSocketError(e),
+      onUndecodable: (e) => this.malformed(e),
+      signal: o.signal,
+      dgram: o.dgram,
+      pool: o.sockets,
+      beforeSend: () => this.beforeSend(),
+      ...(this.v3 ? { peek: (msg: Buffer) => this.peek(msg) } : {}),
+    };
+    const target = { address: o.address, port: o.port };
+    const shared = o.shared && !o.dgram && SharedSocket.fits(o.family) ? o.shared : undefined;
+    // One socket per unit, connected to it (a closed port fails at once instead of timing
+    // out), or for sweeps a place on the scan's shared socket.
+    let dgramModule: { createSocket(type: 'udp4' | 'udp6'): unknown };
+    if (shared) dgramModule = { createSocket: () => (this.socket = new SharedUnitSocket(shared, target, socketOptions)) };
+    else {
+      const connected = connectedDgram(target, socketOptions);
+      dgramModule = { createSocket: (type) => (this.socket = connected.createSocket(type)) };
+    }
     if (c.version === '3') {
       const args = v3SessionArgs(o, c);
       this.net = snmp.createV3Session(args.target, args.user, { ...args.options, dgramModule, strictIntRangeChecks: true } as NetSnmp.SessionOptionsV3);
