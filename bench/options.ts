@@ -3,7 +3,10 @@
 import { parseArgs } from 'node:util';
 import { TOOL_NAMES, type ToolName } from './tools.js';
 
-export type Scenario = 'live' | 'dead';
+export type Scenario = 'live' | 'dead' | 'sparse';
+
+/** Who answers: the pre-encoded responder (bench/responder.ts) or the net-snmp simulator (tools/simulator). */
+export type Responder = 'fast' | 'simulator';
 
 export interface BenchOptions {
   readonly scenario: Scenario;
@@ -12,6 +15,7 @@ export interface BenchOptions {
   readonly tools: readonly ToolName[];
   readonly port: number;
   readonly latencyMs: number;
+  readonly responder: Responder;
   /** GETs per answering unit the simulator sends itself before each run (0: a cold simulator). */
   readonly simWarmUp: number;
   readonly silent: number;
@@ -44,6 +48,7 @@ Scenarios
   --scenario live      (default) ats-audit, snmpget+xargs, braa, braa-packed and udp-floor against --units live units
   --scenario dead      ats-audit alone, its default settings, against --units units of which --silent never
                        answer and --closed have no socket; and against the live ones alone, for the bound
+  --scenario sparse    like dead, for a sweep: 16,384 units (--units 65536 too) of which 99 % never answer
 
 Options
   --units N            units in the fleet (live: 2000, dead: 10000)
@@ -51,6 +56,8 @@ Options
                        untimed-in-the-median verification run first
   --tools a,b          live: which of ${TOOL_NAMES.join(', ')} (default: all)
   --port P             UDP port of every simulated unit (default 16300, away from the tests' ports)
+  --responder R        fast (default): pre-encoded answers (bench/responder.ts), cheap enough not to set the
+                       pace; simulator: the net-snmp simulator (tools/simulator), with --latency and --sim-warm-up
   --latency MS         simulator answer delay (default 0)
   --sim-warm-up N      GETs the simulator sends each of its answering units itself before a run, so that
                        no tool pays for compiling the simulator's code; 0 = cold (default 2)
@@ -92,6 +99,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       tools: { type: 'string' },
       port: { type: 'string' },
       latency: { type: 'string' },
+      responder: { type: 'string' },
       'sim-warm-up': { type: 'string' },
       silent: { type: 'string' },
       closed: { type: 'string' },
@@ -114,22 +122,26 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   });
   if (values.help) return 'help';
   const scenario = values.scenario ?? 'live';
-  if (scenario !== 'live' && scenario !== 'dead') throw new Error(`bench: --scenario ${scenario}: expected live or dead`);
+  if (scenario !== 'live' && scenario !== 'dead' && scenario !== 'sparse') throw new Error(`bench: --scenario ${scenario}: expected live, dead or sparse`);
   const live = scenario === 'live';
-  const tools = (values.tools?.split(',').map((t) => t.trim()) ?? (live ? [...TOOL_NAMES] : ['ats-audit'])) as ToolName[];
+  const sparse = scenario === 'sparse';
+  const responder = values.responder ?? 'fast';
+  if (responder !== 'fast' && responder !== 'simulator') throw new Error(`bench: --responder ${responder}: expected fast or simulator`);
+  const tools = (values.tools?.split(',').map((t) => t.trim()) ?? (live ? [...TOOL_NAMES] : sparse ? ['ats-audit', 'braa'] : ['ats-audit'])) as ToolName[];
   for (const t of tools) if (!TOOL_NAMES.includes(t)) throw new Error(`bench: --tools: unknown tool ${t} (known: ${TOOL_NAMES.join(', ')})`);
-  if (!live && tools.some((t) => t !== 'ats-audit')) throw new Error('bench: --scenario dead runs ats-audit only');
+  if (!live && tools.some((t) => t !== 'ats-audit' && t !== 'braa')) throw new Error(`bench: --scenario ${scenario} runs ats-audit and braa only`);
   const share = (n: number) => n >= 0 && n <= 1;
   return {
     scenario,
-    units: num('units', values.units, live ? 2000 : 10000, whole(1, 60000)),
+    units: num('units', values.units, live ? 2000 : sparse ? 16384 : 10000, whole(1, 70000)),
     runs: num('runs', values.runs, live ? 5 : 3, whole(live ? 0 : 1, 50)),
     tools,
     port: num('port', values.port, 16300, whole(1024, 65535)),
     latencyMs: num('latency', values.latency, 0, whole(0, 10000)),
+    responder,
     simWarmUp: num('sim-warm-up', values['sim-warm-up'], 2, whole(0, 20)),
-    silent: num('silent', values.silent, live ? 0 : 0.1, share),
-    closed: num('closed', values.closed, live ? 0 : 0.05, share),
+    silent: num('silent', values.silent, live ? 0 : sparse ? 0.99 : 0.1, share),
+    closed: num('closed', values.closed, live ? 0 : sparse ? 0 : 0.05, share),
     community: values.community ?? 'public',
     oursArgs: values['ours-arg'] ?? [],
     snmpgetTimeoutS: num('snmpget-timeout', values['snmpget-timeout'], 2, (n) => n > 0 && n <= 60),

@@ -252,8 +252,8 @@ function ratio(a: number | undefined, b: number | undefined): string {
 }
 
 function simulatorOptions(o: BenchOptions): SimulatorOptions {
-  const { units, port, silent, closed, latencyMs, simWarmUp: warmUp, wantFiles } = o;
-  return { root: ROOT, units, port, silent, closed, latencyMs, warmUp, wantFiles };
+  const { units, port, silent, closed, latencyMs, simWarmUp: warmUp, wantFiles, responder } = o;
+  return { root: ROOT, units, port, silent, closed, latencyMs, warmUp, wantFiles, responder };
 }
 
 async function runLive(o: BenchOptions, work: string, records: RunRecord[]): Promise<boolean> {
@@ -353,86 +353,112 @@ function oursTiming(o: BenchOptions): { timeoutMs: number; retries: number } {
 
 const RSS_LIMIT_MB = 200;
 
+/**
+ * The dead and sparse scenarios: ats-audit against every unit and against the live ones alone
+ * (for the bound); in the sparse scenario braa too, against every unit (the same targets).
+ */
 async function runDead(o: BenchOptions, work: string, records: RunRecord[]): Promise<boolean> {
+  const sparse = o.scenario === 'sparse';
   const fleet = groundTruth({ units: o.units, port: o.port, silent: o.silent, closed: o.closed });
   const live = fleet.filter((u) => u.behaviour === 'agent');
   const s = settings(o);
-  const tool = makeTool('ats-audit', s);
-  prerequisites([tool]);
+  const tools = o.tools.map((t) => makeTool(t, s));
+  const ours = tools.find((t) => t.name === 'ats-audit') ?? makeTool('ats-audit', s);
+  const others = tools.filter((t) => t.name !== 'ats-audit');
+  prerequisites([ours, ...others]);
   const sets = [
-    { name: 'all', units: fleet },
-    { name: 'live only', units: live },
+    { name: 'all', units: fleet, tools: [ours, ...others] },
+    { name: 'live only', units: live, tools: [ours] },
   ];
   for (const set of sets) {
-    mkdirSync(join(work, set.name), { recursive: true });
-    tool.prepare(join(work, set.name), set.units);
+    for (const tool of set.tools) {
+      const dir = join(work, set.name, tool.name);
+      mkdirSync(dir, { recursive: true });
+      tool.prepare(dir, set.units);
+    }
   }
   const sim = simulatorOptions(o);
   const silent = fleet.filter((u) => u.behaviour === 'silent').length;
   const closed = fleet.filter((u) => u.behaviour === 'closed').length;
-  log(`dead: ${o.units} units (${live.length} live, ${silent} silent, ${closed} closed) on 127.1.0.1.. port ${o.port}; ${o.runs} runs each of all and live only`);
-  log(`  ats-audit: ${tool.config}`);
+  log(`${o.scenario}: ${o.units} units (${live.length} live, ${silent} silent, ${closed} closed) on 127.1.0.1.. port ${o.port}; ${o.runs} runs each`);
+  for (const t of [ours, ...others]) log(`  ${t.name}: ${t.config}`);
   for (let round = 1; round <= o.runs; round++) {
     const order = round % 2 ? sets : [...sets].reverse();
     for (const set of order) {
-      records.push(
-        await oneRun({
-          tool,
-          targets: set.name,
-          units: set.units,
-          fleet,
-          sim,
-          inputDir: join(work, set.name),
-          runDir: join(work, `${set.name.replace(' ', '-')}-${round}`),
-          round,
-          timed: true,
-          verify: false,
-          o,
-        }),
-      );
+      const toolOrder = round % 2 ? set.tools : [...set.tools].reverse();
+      for (const tool of toolOrder) {
+        records.push(
+          await oneRun({
+            tool,
+            targets: set.name,
+            units: set.units,
+            fleet,
+            sim,
+            inputDir: join(work, set.name, tool.name),
+            runDir: join(work, `${set.name.replace(' ', '-')}-${tool.name}-${round}`),
+            round,
+            timed: true,
+            verify: false,
+            o,
+          }),
+        );
+      }
     }
   }
   const all = summarize(records, 'ats-audit', 'all');
   const liveOnly = summarize(records, 'ats-audit', 'live only');
+  const otherAll = others.map((t) => summarize(records, t.name, 'all'));
   const { timeoutMs, retries } = oursTiming(o);
   const deadCost = (timeoutMs / 1000) * (retries + 1);
-  const bound = liveOnly.wall === undefined ? undefined : 1.5 * deadCost + liveOnly.wall;
+  // Dead: 1.5 × one silent unit's cost + live-only time; sparse (issue 12): 2 × that cost + live-only time + 2 s.
+  const bound = liveOnly.wall === undefined ? undefined : sparse ? 2 * deadCost + liveOnly.wall + 2 : 1.5 * deadCost + liveOnly.wall;
+  const boundText = sparse
+    ? `2 × (timeout × (retries + 1)) + live-only time + 2 s = 2 × ${fixed(deadCost, 1)} s + ${fixed(liveOnly.wall)} s + 2 s`
+    : `1.5 × (timeout × (retries + 1)) + live-only time = 1.5 × ${fixed(deadCost, 1)} s + ${fixed(liveOnly.wall)} s`;
   const wallOk = all.wall !== undefined && bound !== undefined && all.wall <= bound;
   const rssOk = all.maxRss !== undefined && all.maxRss < RSS_LIMIT_MB;
-  const rows = [all, liveOnly].map((x) => [
-    `${x.targets} (${x.targets === 'all' ? fleet.length : live.length} units)`,
+  const unitsOf = (x: { targets: string }) => (x.targets === 'all' ? fleet.length : live.length);
+  const rows = [all, liveOnly, ...otherAll].map((x) => [
+    x.tool,
+    `${x.targets} (${unitsOf(x)} units)`,
     fixed(x.wall),
     `${fixed(x.wallMin)}–${fixed(x.wallMax)}`,
     fixed(x.cpu),
+    x.cpu === undefined ? '-' : `${fixed((x.cpu / unitsOf(x)) * 1000, 3)} ms`,
     fixed(x.maxRss, 0),
     `${fixed(x.simCpu)} s (${percent(x.simShare)})`,
     percent(x.machine),
     x.requests === undefined ? '-' : String(Math.round(x.requests)),
     x.ok ? 'ok' : 'NOT OK',
   ]);
+  const ratios = otherAll
+    .filter((x) => x.wall !== undefined && all.wall !== undefined)
+    .map((x) => `ats-audit / ${x.tool} wall time on the same ${fleet.length} targets: ${fixed(all.wall! / x.wall!, 2)} (${all.wall! <= x.wall! ? 'no slower: PASS' : 'slower: FAIL'})`);
+  const braaOk = otherAll.every((x) => x.wall === undefined || all.wall === undefined || !sparse || all.wall <= x.wall);
   const reasons = new Map<string, number>();
-  for (const r of records.filter((x) => x.targets === 'all' && x.check.unreachableReasons).slice(0, 1)) {
+  for (const r of records.filter((x) => x.tool === 'ats-audit' && x.targets === 'all' && x.check.unreachableReasons).slice(0, 1)) {
     for (const [k, v] of r.check.unreachableReasons!) reasons.set(k, v);
   }
   process.stdout.write(
-    `\n## Dead-host scenario: ${fleet.length} units (${silent} silent, ${closed} closed), ats-audit with ${
+    `\n## ${sparse ? 'Sparse' : 'Dead-host'} scenario: ${fleet.length} units (${silent} silent, ${closed} closed), ats-audit with ${
       o.oursArgs.length ? `its defaults but ${o.oursArgs.join(' ')}` : 'its defaults'
-    }, median of ${o.runs} runs\n\n` +
+    }, responder ${o.responder}, median of ${o.runs} runs\n\n` +
       markdownTable(
-        ['targets', 'median wall s', 'min–max s', 'CPU s', 'peak RSS MB', 'simulator CPU (share)', 'machine busy', 'requests / run', 'verdicts'],
+        ['tool', 'targets', 'median wall s', 'min–max s', 'CPU s', 'CPU / unit', 'peak RSS MB', 'responder CPU (share)', 'machine busy', 'requests / run', 'check'],
         rows,
       ) +
       `\n\nats-audit settings used for the bound: timeout ${timeoutMs} ms, retries ${retries}, concurrency ${
         o.oursArgs.find((a) => a.startsWith('--concurrency='))?.split('=')[1] ?? `${DEFAULTS.concurrency} (default)`
       }\n` +
-      `Bound: 1.5 × (timeout × (retries + 1)) + live-only time = 1.5 × ${fixed(deadCost, 1)} s + ${fixed(liveOnly.wall)} s = ${fixed(bound)} s\n` +
+      `Bound: ${boundText} = ${fixed(bound)} s\n` +
       `Wall time ${fixed(all.wall)} s ${wallOk ? '<=' : '>'} bound ${fixed(bound)} s: ${wallOk ? 'PASS' : 'FAIL'}\n` +
       `Peak RSS ${fixed(all.maxRss, 0)} MB ${rssOk ? '<' : '>='} ${RSS_LIMIT_MB} MB: ${rssOk ? 'PASS' : 'FAIL'}\n` +
+      ratios.map((r) => `${r}\n`).join('') +
       (reasons.size
         ? `Why units were unreachable, by simulated behaviour (first run, numbers blanked):\n${[...reasons].map(([k, v]) => `- ${v} × ${k}`).join('\n')}\n`
         : ''),
   );
-  return wallOk && rssOk && all.ok && liveOnly.ok;
+  return wallOk && rssOk && braaOk && all.ok && liveOnly.ok;
 }
 
 async function main(): Promise<number> {

@@ -17,6 +17,8 @@ export interface SimulatorOptions {
   readonly warmUp: number;
   /** Soft limit on open files asked for the simulator (raised up to the hard limit if refused). */
   readonly wantFiles: number;
+  /** fast: bench/responder.ts (pre-encoded answers); simulator: tools/simulator (net-snmp's agent). */
+  readonly responder: 'fast' | 'simulator';
 }
 
 export interface RunningSimulator {
@@ -48,11 +50,13 @@ const STOP_GRACE_MS = 20_000;
 const SIMULATOR_NODE_FLAGS = ['--min-semi-space-size=64', '--max-semi-space-size=256'];
 
 export async function startSimulator(o: SimulatorOptions): Promise<RunningSimulator> {
-  const main = join(o.root, 'dist', 'tools', 'simulator', 'main.js');
-  const args = ['--scale', String(o.units), '--port', String(o.port), '--latency', String(o.latencyMs)];
+  const fast = o.responder === 'fast';
+  const main = fast ? join(o.root, 'dist', 'bench', 'responder.js') : join(o.root, 'dist', 'tools', 'simulator', 'main.js');
+  const args = ['--scale', String(o.units), '--port', String(o.port)];
+  if (!fast) args.push('--latency', String(o.latencyMs));
   if (o.silent > 0) args.push('--silent', String(o.silent));
   if (o.closed > 0) args.push('--closed', String(o.closed));
-  if (o.warmUp > 0) args.push('--warm-up', String(o.warmUp));
+  if (o.warmUp > 0 && !fast) args.push('--warm-up', String(o.warmUp));
   // Ask for the limit; without the privilege to raise the hard limit, take the hard limit.
   const script = `ulimit -n ${o.wantFiles} 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null; exec "$0" "$@"`;
   const child = spawn('sh', ['-c', script, process.execPath, ...SIMULATOR_NODE_FLAGS, main, ...args], {

@@ -2,6 +2,7 @@ import type { Argv } from 'yargs';
 import { parseFailOn, type FailOnRule } from '../changes/baseline.js';
 import { DEFAULT_CONCURRENCY } from '../scan/fd-limit.js';
 import { SCAN_DEFAULTS } from '../scan/scan.js';
+import { MIN_RATE } from '../scan/rate-limit.js';
 import { FORMAT_NAMES, formatForExtension, type FormatName } from '../report/formats.js';
 import { formatDurationMs, parseDuration } from './duration.js';
 import { UsageError } from './io.js';
@@ -217,7 +218,7 @@ export function validate(
     timeout: timeoutMs(a.timeout),
     retries: num('retries', a.retries, (n) => isInt(n) && n >= 0 && n <= 10, 'a whole number 0-10'),
     concurrency: a.concurrency === undefined ? undefined : num('concurrency', a.concurrency, (n) => isInt(n) && n >= 1 && n <= 65536, 'a whole number 1-65536'),
-    rate: a.rate === undefined ? undefined : num('rate', a.rate, (n) => n > 0 && n <= 1_000_000, 'requests per second, more than 0'),
+    rate: a.rate === undefined ? undefined : num('rate', a.rate, (n) => n >= MIN_RATE && n <= 1_000_000, `requests per second, from ${MIN_RATE.toPrecision(3)} (one per 24.8 days: the longest timer Node.js holds) to 1000000`),
     format: oneOf('format', a.format, FORMATS),
     // `-o -` and `-o /dev/stdout` are standard output, exactly as no --output.
     output: a.output === undefined || isStdoutName(String(a.output)) ? undefined : String(a.output),

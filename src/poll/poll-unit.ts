@@ -3,7 +3,8 @@ import { isIP } from 'node:net';
 import { isAtsSysObjectId, IDENTITY_KEYS, OBJECTS, OBJECT_KEYS, OBJECT_OIDS, type ObjectKey } from './oid-map.js';
 import type { PollFailure, PollOutcome, RawValue, Reading, WalkedRows } from './reading.js';
 import type { SocketPool } from '../snmp/connected-dgram.js';
-import { isMissing, ObjectType, openSession, SnmpRequestError, type SessionOptions, type SnmpSession, type Varbind } from '../snmp/session.js';
+import type { SharedSocket } from '../snmp/shared-dgram.js';
+import { isMissing, MALFORMED, ObjectType, openSession, SnmpRequestError, type SessionOptions, type SnmpSession, type Varbind } from '../snmp/session.js';
 import type { Credentials, Target } from '../targets/target.js';
 
 // One unit: resolve, one GET for everything, and only where needed a fallback (v1
@@ -12,7 +13,10 @@ import type { Credentials, Target } from '../targets/target.js';
 export interface PollOptions {
   readonly timeoutMs: number;
   readonly retries: number;
-  /** Awaited before every request (GETs and walk steps): the scan's rate limit. May reject when `signal` aborts. */
+  /**
+   * Awaited before every datagram (GETs, walk steps, retries, SNMPv3 discovery): the scan's
+   * rate limit, applied by the session. May reject when `signal` aborts.
+   */
   readonly beforeRequest?: (signal?: AbortSignal) => Promise<void>;
   /** Interrupt: once aborted, no further request (nor retry) is sent; an answer already due may still arrive. */
   readonly signal?: AbortSignal;
@@ -20,6 +24,8 @@ export interface PollOptions {
   readonly abandon?: Abandon;
   /** The scan's sockets, reused from unit to unit (see connected-dgram.ts). */
   readonly sockets?: SocketPool;
+  /** The scan's shared socket (shared-dgram.ts): used instead of `sockets` for an IPv4 unit when given. */
+  readonly shared?: SharedSocket;
 }
 
 /**
@@ -63,8 +69,8 @@ export const defaultDeps: PollDeps = {
 };
 
 /**
- * Every request of one unit goes through here: the interrupt check, the rate limit, the
- * count. (A class, not an object of closures: one allocation per unit.)
+ * Every request of one unit goes through here: the interrupt check and the count. The rate
+ * limit is the session's (per datagram). (A class, not an object of closures: one allocation per unit.)
  */
 class GatedSession implements SnmpSession {
   requests = 0;
@@ -85,9 +91,9 @@ class GatedSession implements SnmpSession {
     return this.session.next(oid, maxRepetitions);
   }
 
-  /** What went on the wire: our get/next calls plus what the session sent unasked (SNMPv3 discovery). */
+  /** What went on the wire: every datagram, as the session counts them (a test double: one per call). */
   sent(): number {
-    return this.requests + (this.session.overheadRequests?.() ?? 0);
+    return this.session.datagramsSent?.() ?? this.requests;
   }
 
   close(): void {
@@ -123,6 +129,8 @@ export async function pollUnit(
       retries: options.retries,
       ...(signal ? { signal } : {}),
       ...(options.sockets ? { sockets: options.sockets } : {}),
+      ...(options.shared ? { shared: options.shared } : {}),
+      ...(options.beforeRequest ? { pace: options.beforeRequest } : {}),
     });
   } catch (e) {
     // A session that cannot even be made fails this unit only, never the scan.
@@ -166,9 +174,6 @@ export const INTERRUPTED_WHILE = 'scan interrupted while polling';
 
 async function gate(options: PollOptions): Promise<void> {
   if (options.signal?.aborted || options.abandon?.aborted) throw new SnmpRequestError('interrupted', 'interrupted');
-  if (!options.beforeRequest) return;
-  await options.beforeRequest(options.signal);
-  if (options.signal?.aborted || options.abandon?.aborted) throw new SnmpRequestError('interrupted', 'interrupted');
 }
 
 const ABANDONED = Symbol('abandoned');
@@ -206,7 +211,7 @@ function failure(e: unknown, target: Target): PollFailure {
  */
 async function getAll(session: SnmpSession, version: Credentials['version']): Promise<Reading> {
   try {
-    return toReading(await session.get(OBJECT_OIDS));
+    return toReading(await getSplitting(session, OBJECT_OIDS));
   } catch (e) {
     if (version !== '1' || !(e instanceof SnmpRequestError) || e.kind !== 'no-such-name') throw e;
   }
@@ -224,7 +229,7 @@ async function getDroppingMissing(session: SnmpSession, wanted: readonly ObjectK
   let keys = [...wanted];
   while (keys.length > 0) {
     try {
-      return toReading(await session.get(keys.map((k) => OBJECTS[k].oid)));
+      return toReading(await getSplitting(session, keys.map((k) => OBJECTS[k].oid)));
     } catch (e) {
       const refused = e instanceof SnmpRequestError && e.kind === 'no-such-name' ? e.oid : undefined;
       const key = refused === undefined ? undefined : OID_TO_KEY.get(refused);
@@ -234,6 +239,22 @@ async function getDroppingMissing(session: SnmpSession, wanted: readonly ObjectK
     }
   }
   return {};
+}
+
+/**
+ * A GET that an agent answering tooBig gets again in two halves (and so on down to single
+ * objects; a tooBig for one object is final). At most 2n − 1 requests for n objects.
+ */
+async function getSplitting(session: SnmpSession, oids: readonly string[]): Promise<Varbind[]> {
+  try {
+    return await session.get(oids);
+  } catch (e) {
+    if (!(e instanceof SnmpRequestError) || e.kind !== 'too-big' || oids.length < 2) throw e;
+  }
+  const half = Math.ceil(oids.length / 2);
+  const first = await getSplitting(session, oids.slice(0, half));
+  const second = await getSplitting(session, oids.slice(half));
+  return [...first, ...second];
 }
 
 function toReading(varbinds: readonly Varbind[]): Reading {
@@ -283,6 +304,17 @@ function typeName(type: number): string {
   return Object.entries(ObjectType).find(([, n]) => n === type)?.[0] ?? `type ${type}`;
 }
 
+/** Numeric OID order (RFC 2578 lexicographic by sub-identifier): <0, 0 or >0. */
+export function compareOids(a: string, b: string): number {
+  const x = a.split('.');
+  const y = b.split('.');
+  for (let i = 0; i < Math.min(x.length, y.length); i++) {
+    const d = Number(x[i]) - Number(y[i]);
+    if (d !== 0) return d;
+  }
+  return x.length - y.length;
+}
+
 function looksLikeAts(r: Reading): boolean {
   const oid = r.sysObjectID?.type === 'oid' ? r.sysObjectID.value : undefined;
   return r.atsIdentModelNumber !== undefined || (oid !== undefined && isAtsSysObjectId(oid));
@@ -309,21 +341,40 @@ async function walkMissing(session: SnmpSession, reading: Reading): Promise<Walk
   return walked as WalkedRows;
 }
 
+/**
+ * Reads one column with GETNEXT/GETBULK. Every OID answered must come after the one before it
+ * (else the agent's walk could go round forever): one that does not is a malformed reply. A
+ * tooBig answer is asked again for half as many rows.
+ */
 async function walkColumn(session: SnmpSession, column: string) {
   const rows: Array<{ instance: string; value: RawValue }> = [];
   let from = column;
+  let repetitions = MAX_WALK_ROWS;
   for (let i = 0; i < MAX_WALK_REQUESTS && rows.length < MAX_WALK_ROWS; i++) {
     let varbinds: Varbind[];
     try {
-      varbinds = await session.next(from, MAX_WALK_ROWS);
+      varbinds = await session.next(from, repetitions);
     } catch (e) {
       // v1 agents answer the end of their tree with noSuchName: the column is simply over.
       if (e instanceof SnmpRequestError && e.kind === 'no-such-name') break;
+      if (e instanceof SnmpRequestError && e.kind === 'too-big' && repetitions > 1) {
+        // Not counted as a step: halving ends at one row (at most log2(MAX_WALK_ROWS) more requests).
+        repetitions = Math.floor(repetitions / 2);
+        i--;
+        continue;
+      }
       throw e;
     }
     let left = false;
     for (const vb of varbinds) {
-      if (isMissing(vb) || !vb.oid.startsWith(`${column}.`)) {
+      if (isMissing(vb)) {
+        left = true;
+        break;
+      }
+      if (compareOids(vb.oid, from) <= 0) {
+        throw new SnmpRequestError('invalid-response', `${MALFORMED}walk of ${column} answered ${vb.oid}, which does not come after ${from}`);
+      }
+      if (!vb.oid.startsWith(`${column}.`)) {
         left = true;
         break;
       }

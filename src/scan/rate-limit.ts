@@ -9,8 +9,14 @@ export interface RateLimiter {
   take(signal?: AbortSignal): Promise<void>;
 }
 
+/** Node's timers hold at most 2^31 − 1 ms (about 24.8 days); a longer delay fires after 1 ms. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The lowest rate whose interval a single timer can hold: about one request per 24.8 days. */
+export const MIN_RATE = 1000 / MAX_TIMER_MS;
+
 export function rateLimiter(perSecond: number, now: () => number = () => performance.now()): RateLimiter {
   if (!(perSecond > 0) || !Number.isFinite(perSecond)) throw new RangeError(`rate must be a positive number of requests per second, got ${perSecond}`);
+  if (perSecond < MIN_RATE) throw new RangeError(`rate must be at least ${MIN_RATE.toPrecision(3)} requests per second (one per 24.8 days), got ${perSecond}`);
   const interval = 1000 / perSecond;
   let nextFree = -Infinity;
   return {
@@ -20,7 +26,10 @@ export function rateLimiter(perSecond: number, now: () => number = () => perform
       const slot = Math.max(t, nextFree);
       nextFree = slot + interval;
       // A slot booked by a caller that is then aborted stays used: the rate only errs slow.
-      if (slot > t) await sleep(slot - t, undefined, signal ? { signal } : undefined);
+      // Slots booked far ahead can lie past what one timer holds: wait in steps.
+      for (let left = slot - t; left > 0; left -= MAX_TIMER_MS) {
+        await sleep(Math.min(left, MAX_TIMER_MS), undefined, signal ? { signal } : undefined);
+      }
     },
   };
 }

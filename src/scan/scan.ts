@@ -7,6 +7,7 @@ import { interruptedResult, unreachable } from '../audit/no-answer.js';
 import { defaultDeps, INTERRUPTED_BEFORE, pollUnit, type PollDeps, type PollOptions } from '../poll/poll-unit.js';
 import { rateLimiter } from './rate-limit.js';
 import { SocketPool } from '../snmp/connected-dgram.js';
+import { SharedSocket } from '../snmp/shared-dgram.js';
 import type { AuditTarget } from '../targets/target.js';
 
 // The findings of units that gave no usable answer live in audit/no-answer.ts.
@@ -14,38 +15,46 @@ export { invalidTargetResult, unreachable } from '../audit/no-answer.js';
 
 // Targets in, one result per target out. A count of units in flight bounds them; the target
 // iterable is pulled only when a slot is free, so a lazy list (a /16) is never held in memory.
-// Each unit holds one socket while it is polled, then hands it to a later unit (SocketPool):
-// open sockets never exceed the concurrency, and all are closed when the scan ends.
+// Up to `concurrency` units in flight each hold a UDP socket connected to the unit (a closed
+// port fails at once), handed from unit to unit (SocketPool): open sockets never exceed the
+// concurrency + 1. Units in flight beyond that (a sweep's silent addresses) share one socket
+// (SharedSocket): they cost a timer each, not a descriptor and a port. All are closed when the
+// scan ends.
 
 /**
  * Defaults for a fleet with dead hosts: a silent unit costs timeoutMs × (retries + 1) = 4 s,
- * and with ~1000 units in flight (see fd-limit.ts) a thousand of them wait that out together.
+ * and up to `maxInFlight` of them wait that out together. How the values were chosen, with
+ * the figures: bench/README.md.
  */
 export const SCAN_DEFAULTS = {
   timeoutMs: 2000,
   retries: 1,
   /** How long units in flight may still finish after an interrupt. */
   graceMs: 1000,
-  /**
-   * At most this many units in flight that started less than `parkAfterMs` ago (see
-   * FreshWindow). Measured on simulated live fleets (bench/README.md): 64 to 1000 take the
-   * same time for 2,000 units; for 8,500, 128 was faster than 1000 (3.1 s against 3.5 s)
-   * and its peak RSS 148 MB against 196 MB, where 256 peaked at up to 197 MB.
-   */
+  /** Units started recently and not finished, at most, while units answer (see FreshWindow). */
   window: 128,
-  /** A unit silent this long is most likely dead: it stops counting against `window` (never beyond the timeout). */
+  /** The window grows to at most this while most recent units stay silent (a sparse sweep). */
+  widestWindow: 4096,
+  /** A unit silent this long is most likely dead: it stops counting against the window (never beyond the timeout). */
   parkAfterMs: 250,
+  /** Units in flight at most, the ones beyond `concurrency` on the shared socket. */
+  maxInFlight: 6000,
 } as const;
 
 export interface ScanOptions extends Pick<PollOptions, 'timeoutMs' | 'retries'> {
-  /** Units polled at once (one UDP socket each); see capConcurrency() in fd-limit.ts. */
+  /** Units polled at once with a UDP socket each; see capConcurrency() in fd-limit.ts. */
   readonly concurrency: number;
+  /**
+   * Units polled at once in all (default `concurrency`: no shared socket). Those beyond
+   * `concurrency` share one IPv4 socket; the command's default is SCAN_DEFAULTS.maxInFlight.
+   */
+  readonly maxInFlight?: number;
   readonly advisories: readonly Advisory[];
   /** Called as soon as each unit's result is known (streaming formats, progress). */
   readonly onResult?: (result: AuditResult) => void;
   /** Keep the results and return them (default). False for streaming callers: scan() then resolves to []. */
   readonly collect?: boolean;
-  /** At most this many SNMP requests per second across the scan (every GET and walk step; retries of an unanswered request are not counted). */
+  /** At most this many SNMP datagrams per second across the scan (every GET, walk step, retry and SNMPv3 discovery). */
   readonly rate?: number;
   /**
    * Interrupts the scan: no unit is started and nothing more is sent; units in flight get
@@ -65,10 +74,13 @@ export interface ScanOptions extends Pick<PollOptions, 'timeoutMs' | 'retries'> 
 }
 
 export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions, deps: PollDeps = defaultDeps): Promise<AuditResult[]> {
-  const { concurrency } = options;
-  if (!Number.isInteger(concurrency) || concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${concurrency}`);
-  const windowSize = Math.min(concurrency, options.window ?? SCAN_DEFAULTS.window);
+  if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
+  const maxInFlight = options.maxInFlight ?? options.concurrency;
+  if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new RangeError(`maxInFlight must be a whole number ≥ 1, got ${maxInFlight}`);
+  const concurrency = Math.min(options.concurrency, maxInFlight);
+  const windowSize = Math.min(maxInFlight, options.window ?? SCAN_DEFAULTS.window);
   if (!Number.isInteger(windowSize) || windowSize < 1) throw new RangeError(`window must be a whole number ≥ 1, got ${options.window}`);
+  const widest = Math.max(windowSize, Math.min(maxInFlight, SCAN_DEFAULTS.widestWindow));
   const collect = options.collect ?? true;
   const results: AuditResult[] = [];
   const limiter = options.rate === undefined ? undefined : rateLimiter(options.rate);
@@ -99,6 +111,7 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
 
   // Sockets go from one finished unit to the next instead of being opened and closed per unit.
   const sockets = new SocketPool();
+  const shared = new SharedSocket();
   const poll: PollOptions = {
     timeoutMs: options.timeoutMs,
     retries: options.retries,
@@ -107,9 +120,21 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
     sockets,
     ...(limiter ? { beforeRequest: (s?: AbortSignal) => limiter.take(s) } : {}),
   };
+  const pollShared: PollOptions = { ...poll, shared };
+  /** Units in flight on a socket of their own. */
+  let connected = 0;
   let broken: { error: unknown } | undefined;
   const run = async (t: AuditTarget) => {
-    const result = signal.aborted ? interruptedResult(t.target, INTERRUPTED_BEFORE) : await auditWith(t, options, poll, deps);
+    if (signal.aborted) return deliver(interruptedResult(t.target, INTERRUPTED_BEFORE));
+    if (connected >= concurrency) return deliver(await auditWith(t, options, pollShared, deps));
+    connected++;
+    try {
+      deliver(await auditWith(t, options, poll, deps));
+    } finally {
+      connected--;
+    }
+  };
+  const deliver = (result: AuditResult) => {
     if (collect) results.push(result);
     options.onResult?.(result);
   };
@@ -123,7 +148,7 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
     wake = undefined;
     w?.();
   };
-  const fresh = new FreshWindow(Math.min(SCAN_DEFAULTS.parkAfterMs, options.timeoutMs), wakeUp);
+  const fresh = new FreshWindow(Math.min(SCAN_DEFAULTS.parkAfterMs, options.timeoutMs), wakeUp, windowSize, widest);
   const failed = (error: unknown) => {
     // A failing onResult stops the scan; the first error is rethrown.
     broken ??= { error };
@@ -143,7 +168,7 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
           wakeUp();
         });
       // The next target is pulled only when a slot is free: the iterable never runs ahead of the units.
-      while (inFlight >= concurrency || fresh.count >= windowSize) await slotFree();
+      while (inFlight >= maxInFlight || fresh.count >= fresh.size) await slotFree();
       // Every 16 units, let the ones just started reach the wire (their connect and send run on
       // later ticks) before setting up more: the agents get work sooner at the start of a scan.
       if (++started % 16 === 0) await new Promise((r) => setImmediate(r));
@@ -154,6 +179,7 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
     while (inFlight > 0) await slotFree();
     fresh.close();
     sockets.close();
+    shared.close();
     clearTimeout(graceTimer);
     options.signal?.removeEventListener('abort', onAbort);
   }
@@ -164,11 +190,17 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
 /**
  * Units started less than `parkAfterMs` ago that have not finished. A unit still silent after
  * that is most likely dead and waits out timeout × tries: it then stops counting here and only
- * holds its socket (counted against the concurrency). So live units pass through a small
- * window (less held in flight, fewer sockets, no burst of a thousand requests at a slow
- * agent), while up to `concurrency` dead ones wait out their timeouts together.
+ * holds its place in flight. So live units pass through a small window (less held in flight,
+ * no burst of a thousand requests at a slow agent), while up to `maxInFlight` dead ones wait
+ * out their timeouts together. The window's size follows what recent units did: `narrow`
+ * while they answer, up to `wide` while nearly all of them stay silent (a sparse sweep, where
+ * a narrow window would start only narrow / parkAfterMs units a second).
  */
 class FreshWindow {
+  /** Share of recent units that finished before being parked (moving average, 1 = all answered). */
+  private answering = 1;
+  /** Units allowed in the window now. */
+  size: number;
   /** Units in start order, so they age in order: one timer, for the oldest, is enough. */
   private readonly queue: Array<{ until: number; out: boolean }> = [];
   private head = 0;
@@ -180,7 +212,17 @@ class FreshWindow {
     private readonly parkAfterMs: number,
     /** Told when units have left the window by age. */
     private readonly onParked: () => void,
-  ) {}
+    private readonly narrow: number,
+    private readonly wide: number,
+  ) {
+    this.size = narrow;
+  }
+
+  /** One more unit's outcome: answered (finished in the window) or parked. */
+  private learn(answered: boolean): void {
+    this.answering += ((answered ? 1 : 0) - this.answering) / 64;
+    this.size = Math.min(this.wide, Math.max(this.narrow, Math.round(this.narrow / Math.max(this.answering, this.narrow / this.wide))));
+  }
 
   start(): { out: boolean } {
     const entry = { until: performance.now() + this.parkAfterMs, out: false };
@@ -190,10 +232,11 @@ class FreshWindow {
     return entry;
   }
 
-  finish(entry: { out: boolean }): void {
+  finish(entry: { out: boolean }, answered = true): void {
     if (entry.out) return;
     entry.out = true;
     this.count--;
+    if (this.narrow < this.wide) this.learn(answered);
   }
 
   close(): void {
@@ -208,7 +251,7 @@ class FreshWindow {
     while (this.head < q.length) {
       const e = q[this.head]!;
       if (!e.out && e.until > now) break;
-      this.finish(e);
+      this.finish(e, false);
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > q.length) {

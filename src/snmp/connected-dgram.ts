@@ -31,6 +31,15 @@ export interface ConnectedDgramOptions {
   /** Sockets of node:dgram to reuse (a scan's). Without it, or with `dgram`, the unit has a socket of its own. */
   readonly pool?: SocketPool;
   readonly dgram?: DgramModule;
+  /**
+   * Asked before every datagram net-snmp sends (first tries, retries, SNMPv3 discovery and
+   * re-discovery alike): may throw to refuse it (the unit's budget is spent), or return a
+   * promise to hold it back (the scan's --rate); a rejected promise refuses it too. net-snmp
+   * starts a request's timer only once its datagram is sent, so a held datagram is not timed.
+   */
+  readonly beforeSend?: () => void | Promise<void>;
+  /** Sees every reply before net-snmp decodes it (SNMPv3 sessions note the Reports they get). */
+  readonly peek?: (msg: Buffer) => void;
 }
 
 /**
@@ -156,6 +165,7 @@ export class ConnectedSocket {
   deliver(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.state !== 'connected') return;
     this.received++;
+    this.options.peek?.(msg);
     const oversized = oversizedUnsigned(msg);
     if (oversized) {
       this.options.onUndecodable?.(new Error(oversized));
@@ -188,6 +198,22 @@ export class ConnectedSocket {
     if (port !== this.target.port || address !== this.target.address) {
       return later(cb, new Error(`refusing to send to ${address}:${port}: this socket belongs to ${this.target.address}:${this.target.port}`));
     }
+    const gate = this.options.beforeSend;
+    if (!gate) return this.admitted(buf, offset, length, cb);
+    let held: void | Promise<void>;
+    try {
+      held = gate();
+    } catch (error) {
+      return later(cb, error as Error);
+    }
+    if (!held) return this.admitted(buf, offset, length, cb);
+    held.then(
+      () => this.admitted(buf, offset, length, cb),
+      (error: Error) => cb(error),
+    );
+  }
+
+  private admitted(buf: Buffer, offset: number, length: number, cb: SendCallback): void {
     if (this.options.signal?.aborted) return later(cb, abortError());
     if (this.state === 'closed') return later(cb, new Error('socket closed'));
     if (this.failure && this.state !== 'connected') return later(cb, this.failure);

@@ -1,8 +1,9 @@
 import { createRequire } from 'node:module';
 import type * as NetSnmp from 'net-snmp';
 import { secretsOf, type Credentials } from '../targets/target.js';
-import { connectedDgram, type ConnectedSocket, type DgramModule, type SocketPool } from './connected-dgram.js';
-import { SnmpRequestError } from './errors.js';
+import { connectedDgram, type ConnectedDgramOptions, type DgramModule, type SocketPool } from './connected-dgram.js';
+import { SharedSocket, SharedUnitSocket } from './shared-dgram.js';
+import { MALFORMED, SnmpRequestError } from './errors.js';
 import { translateV3Error, v3SessionArgs } from './v3.js';
 
 // The one module that opens net-snmp sessions, for every SNMP version. Everything else sees
@@ -13,7 +14,7 @@ import { translateV3Error, v3SessionArgs } from './v3.js';
 // makes Node scan its whole source for export names first (about 20 ms of every start).
 const snmp = createRequire(import.meta.url)('net-snmp') as typeof NetSnmp;
 
-export { SnmpRequestError, type SnmpErrorKind } from './errors.js';
+export { MALFORMED, SnmpRequestError, type SnmpErrorKind } from './errors.js';
 
 export interface SessionOptions {
   /** An IP literal: names are resolved before a session is opened. */
@@ -29,6 +30,16 @@ export interface SessionOptions {
   readonly dgram?: DgramModule;
   /** Sockets shared by a scan's units, one at a time (ignored with `dgram`); else the unit opens its own. */
   readonly sockets?: SocketPool;
+  /**
+   * A scan's shared socket (shared-dgram.ts): the unit then has no socket of its own (IPv4 only;
+   * ignored with `dgram`). A closed port then looks silent instead of failing at once.
+   */
+  readonly shared?: SharedSocket;
+  /**
+   * Awaited before every datagram (first tries, retries, SNMPv3 discovery): the scan's --rate.
+   * While a datagram waits here its request is not timed. May reject when `signal` aborts.
+   */
+  readonly pace?: (signal?: AbortSignal) => Promise<void>;
 }
 
 export interface Varbind {
@@ -43,16 +54,24 @@ export interface SnmpSession {
   /** GETNEXT (v1) or GETBULK (v2c, v3) from `oid`: the varbinds that follow it, one request. */
   next(oid: string, maxRepetitions: number): Promise<Varbind[]>;
   /**
-   * Datagrams sent so far that no get/next call accounts for: SNMPv3 engine discovery, one
-   * per session once it has succeeded (net-snmp performs it inside the first call, so that
-   * call costs two round trips); 0 for v1/v2c. Optional so that test doubles may leave it out.
+   * Every datagram sent to the unit so far: requests, their retries, SNMPv3 discovery and
+   * re-discovery. Optional so that test doubles may leave it out (then each call counts one).
    */
-  overheadRequests?(): number;
+  datagramsSent?(): number;
   close(): void;
 }
 
 /** Slack past timeout × tries before the watchdog gives up on a request. */
 export const WATCHDOG_GRACE_MS = 1000;
+
+/**
+ * Most datagrams one get/next call may send: (retries + 1) for v1/v2c, twice that for SNMPv3
+ * (engine discovery, or one time-window resynchronisation, then the request). Past it the call
+ * fails as `over-budget`, whatever the agent keeps answering.
+ */
+export function datagramBudget(version: Credentials['version'], retries: number): number {
+  return (retries + 1) * (version === '3' ? 2 : 1);
+}
 
 export const ObjectType = snmp.ObjectType as unknown as Record<string, number>;
 
@@ -70,7 +89,7 @@ const COMMUNITY_ENGINE_ID = Buffer.from('8000b98380000000000000000000000000', 'h
 /** The internals of net-snmp's Session this module reads (not in its typings). */
 interface SessionInternals {
   /** Set from the first Report an SNMPv3 unit sends: engine discovery has completed. */
-  msgSecurityParameters?: unknown;
+  msgSecurityParameters?: { msgAuthoritativeEngineID?: Buffer | string };
   /** Requests net-snmp still has on its books (it counts them to ref/unref its socket). */
   reqCount?: number;
 }
@@ -84,6 +103,13 @@ interface Pending {
   fail(error: unknown): void;
 }
 
+/** The usmStats counters an SNMPv3 Report names (RFC 3414), as BER OID bytes: usmStats.N.0. */
+const USM_STATS_PREFIX = Buffer.from('2b060106030f0101', 'hex');
+const REPORTS: ReadonlyArray<readonly [Buffer, string]> = [
+  [Buffer.concat([USM_STATS_PREFIX, Buffer.from([4, 0])]), "'unknown engine ID'"],
+  [Buffer.concat([USM_STATS_PREFIX, Buffer.from([2, 0])]), "'not in time window'"],
+];
+
 /**
  * The session of one unit (a class rather than an object of closures: a scan holds up to a
  * thousand of them at once, and opens one per unit).
@@ -91,35 +117,46 @@ interface Pending {
 class UnitSession implements SnmpSession {
   private readonly net: NetSnmp.Session;
   /** The socket net-snmp was given (it makes exactly one per session). */
-  private socket: ConnectedSocket | undefined;
+  private socket: { release(): boolean } | undefined;
   private readonly secrets: string[];
   private readonly v3: boolean;
   private closed = false;
   private lastGarbage: string | undefined;
   /** Requests still waiting: socket errors and close() fail them through here. */
   private readonly pending = new Set<Pending>();
+  /** Datagrams sent in all, and by the current call against its budget. */
+  private sent = 0;
+  private callSent = 0;
+  private readonly budget: number;
+  /** SNMPv3: the usmStats Report the unit sent last, in words. */
+  private lastReport: string | undefined;
+  /** The current call's watchdog: held off while a datagram waits for --rate. */
+  private watchdog: { arm(): void; disarm(): void } | undefined;
 
   constructor(private readonly o: SessionOptions) {
     const c = o.credentials;
     this.v3 = c.version === '3';
     this.secrets = secretsOf(c);
-    // One socket per unit, connected to it: a closed port fails at once instead of timing out.
-    const dgramModule = connectedDgram(
-      { address: o.address, port: o.port },
-      {
-        onError: (e) => this.onSocketError(e),
-        onUndecodable: (e) => {
-          // net-snmp had already taken the request off its books when it threw: end it now.
-          this.noteGarbage(e);
-          for (const p of [...this.pending]) p.fail(new SnmpRequestError('invalid-response', `invalid response (${this.lastGarbage})`));
-        },
-        signal: o.signal,
-        dgram: o.dgram,
-        pool: o.sockets,
-      },
-    );
-    const makeSocket = dgramModule.createSocket;
-    dgramModule.createSocket = (type) => (this.socket = makeSocket(type));
+    this.budget = datagramBudget(c.version, o.retries);
+    const socketOptions: ConnectedDgramOptions = {
+      onError: (e) => this.onSocketError(e),
+      onUndecodable: (e) => this.malformed(e),
+      signal: o.signal,
+      dgram: o.dgram,
+      pool: o.sockets,
+      beforeSend: () => this.beforeSend(),
+      ...(this.v3 ? { peek: (msg: Buffer) => this.peek(msg) } : {}),
+    };
+    const target = { address: o.address, port: o.port };
+    const shared = o.shared && !o.dgram && SharedSocket.fits(o.family) ? o.shared : undefined;
+    // One socket per unit, connected to it (a closed port fails at once instead of timing
+    // out), or for sweeps a place on the scan's shared socket.
+    let dgramModule: { createSocket(type: 'udp4' | 'udp6'): unknown };
+    if (shared) dgramModule = { createSocket: () => (this.socket = new SharedUnitSocket(shared, target, socketOptions)) };
+    else {
+      const connected = connectedDgram(target, socketOptions);
+      dgramModule = { createSocket: (type) => (this.socket = connected.createSocket(type)) };
+    }
     if (c.version === '3') {
       const args = v3SessionArgs(o, c);
       this.net = snmp.createV3Session(args.target, args.user, { ...args.options, dgramModule, strictIntRangeChecks: true } as NetSnmp.SessionOptionsV3);
@@ -140,12 +177,50 @@ class UnitSession implements SnmpSession {
       } as NetSnmp.SessionOptions);
     }
     // Undecodable datagrams are emitted as 'error' events: without a listener they would
-    // crash the process. The request they belonged to still times out and says so.
-    this.net.on('error', (e: Error) => this.noteGarbage(e));
+    // crash the process. The socket is connected, so only the unit itself can have sent it.
+    this.net.on('error', (e: Error) => this.malformed(e));
   }
 
-  private noteGarbage(e: unknown): void {
+  /** A reply that cannot be decoded (or holds an impossible value) ends the request waiting for it. */
+  private malformed(e: unknown): void {
     this.lastGarbage = redact(String((e as Error | undefined)?.message ?? e), ...this.secrets);
+    for (const p of [...this.pending]) p.fail(new SnmpRequestError('invalid-response', `${MALFORMED}${this.lastGarbage}`));
+  }
+
+  /** Every datagram net-snmp sends passes here: the call's budget, then the scan's rate. */
+  private beforeSend(): void | Promise<void> {
+    if (++this.callSent > this.budget) throw this.overBudget();
+    const pace = this.o.pace;
+    if (!pace) {
+      this.sent++;
+      return;
+    }
+    const watchdog = this.watchdog;
+    watchdog?.disarm();
+    return pace(this.o.signal).then(() => {
+      this.sent++;
+      watchdog?.arm();
+    });
+  }
+
+  private peek(msg: Buffer): void {
+    for (const [oid, words] of REPORTS) if (msg.includes(oid)) this.lastReport = words;
+  }
+
+  private overBudget(): SnmpRequestError {
+    const engineId = (this.net as unknown as SessionInternals).msgSecurityParameters?.msgAuthoritativeEngineID;
+    const why = !this.v3
+      ? 'the request kept being sent again'
+      : engineId !== undefined && engineId.length === 0
+        ? 'the unit answered engine discovery with an empty engine ID'
+        : this.lastReport
+          ? `the unit kept answering ${this.lastReport} instead of a response`
+          : 'the unit kept answering with SNMPv3 reports instead of a response';
+    return new SnmpRequestError(
+      'over-budget',
+      `${this.v3 ? 'SNMPv3: ' : ''}${why}; gave up after ${this.budget} requests for one query ((retries + 1) × ${this.v3 ? 2 : 1}), so as not to flood it` +
+        (this.v3 ? ' (check its SNMPv3 engine: restarting the management card often clears this; or poll it with v2c)' : ''),
+    );
   }
 
   get(oids: readonly string[]): Promise<Varbind[]> {
@@ -154,7 +229,7 @@ class UnitSession implements SnmpSession {
     return this.call<Varbind[]>((cb) => this.net.get(oids as string[], cb as never)).then((vbs) => {
       for (let i = 0; i < oids.length; i++) {
         if (vbs[i]?.oid !== oids[i]) {
-          throw new SnmpRequestError('invalid-response', `invalid response: answer ${i + 1} carries ${vbs[i]?.oid ?? 'nothing'}, not the object asked for (${oids[i]})`);
+          throw new SnmpRequestError('invalid-response', `${MALFORMED}answer ${i + 1} carries ${vbs[i]?.oid ?? 'nothing'}, not the object asked for (${oids[i]})`);
         }
       }
       return vbs;
@@ -169,8 +244,8 @@ class UnitSession implements SnmpSession {
     );
   }
 
-  overheadRequests(): number {
-    return this.v3 && this.discovered() ? 1 : 0;
+  datagramsSent(): number {
+    return this.sent;
   }
 
   close(): void {
@@ -207,24 +282,35 @@ class UnitSession implements SnmpSession {
     return new Promise<T>((resolve, reject) => {
       if (this.closed) return reject(new SnmpRequestError('socket', 'session closed'));
       const discoveredBefore = !this.v3 || this.discovered();
-      // SNMPv3 discovery and the request each get the full timeout × tries: budget for both.
-      const watchdogMs = (discoveredBefore ? 1 : 2) * this.o.timeoutMs * (this.o.retries + 1) + WATCHDOG_GRACE_MS;
+      // Every datagram the call may send gets the full timeout (SNMPv3 discovery included).
+      const watchdogMs = this.budget * this.o.timeoutMs + WATCHDOG_GRACE_MS;
+      this.callSent = 0;
       let done = false;
+      let timer: NodeJS.Timeout | undefined;
       const settle = (error: unknown, result: T) => {
         if (done) return;
         done = true;
-        clearTimeout(watchdog);
+        clearTimeout(timer);
+        if (this.watchdog === watchdog) this.watchdog = undefined;
         this.pending.delete(entry);
         if (!error) return resolve(result);
         // Whatever translation meets (a numeric message...), the request must still end.
         try {
           reject(this.translate(error, discoveredBefore));
         } catch {
-          reject(new SnmpRequestError('invalid-response', 'invalid response (unreadable error from the agent)'));
+          reject(new SnmpRequestError('invalid-response', `${MALFORMED}unreadable error`));
         }
       };
       const entry: Pending = { fail: (error) => settle(error, undefined as T) };
-      const watchdog = setTimeout(onWatchdog, watchdogMs, entry, watchdogMs);
+      const watchdog = {
+        arm: () => {
+          clearTimeout(timer);
+          if (!done) timer = setTimeout(onWatchdog, watchdogMs, entry, watchdogMs);
+        },
+        disarm: () => clearTimeout(timer),
+      };
+      this.watchdog = watchdog;
+      watchdog.arm();
       this.pending.add(entry);
       try {
         run(settle);
@@ -255,19 +341,18 @@ class UnitSession implements SnmpSession {
               '(check the user, security level, protocols and keys; a wrong privacy key often shows only like this)',
           );
         }
-        return new SnmpRequestError(
-          'timeout',
-          this.lastGarbage ? `only undecodable replies (${this.lastGarbage})` : `no answer after ${timeoutMs} ms × ${tries}`,
-        );
+        if (this.lastGarbage) return new SnmpRequestError('invalid-response', `${MALFORMED}${this.lastGarbage}`);
+        return new SnmpRequestError('timeout', `no answer after ${timeoutMs} ms × ${tries}`);
       case 'RequestFailedError': {
         if (err.status === snmp.ErrorStatus.NoSuchName) {
           const oid = /: ([0-9.]+)$/.exec(message)?.[1];
           return new SnmpRequestError('no-such-name', message, oid);
         }
+        if (err.status === snmp.ErrorStatus.TooBig) return new SnmpRequestError('too-big', `agent answered with error ${message}`);
         return new SnmpRequestError('failed', `agent answered with error ${message}`);
       }
       case 'ResponseInvalidError':
-        return new SnmpRequestError('invalid-response', `invalid response: ${message}`);
+        return new SnmpRequestError('invalid-response', `${MALFORMED}${message}`);
       default:
         return new SnmpRequestError('socket', message);
     }

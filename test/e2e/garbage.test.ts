@@ -105,25 +105,25 @@ const CASES: readonly Case[] = [
     name: 'random-bytes',
     fault: { kind: 'random-bytes', length: 50 },
     why: 'noise is not an answer; the reason says replies came but could not be decoded',
-    expect: { verdict: 'unreachable', reason: /only undecodable replies \(.+\)/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: .+/ },
   },
   {
     name: 'random-bytes-one',
     fault: { kind: 'random-bytes', length: 1 },
     why: 'a single byte: the shortest datagram',
-    expect: { verdict: 'unreachable', reason: /only undecodable replies/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: / },
   },
   {
     name: 'truncated-half',
     fault: { kind: 'truncated', keep: 0.5 },
     why: 'half an answer: net-snmp reads the varbinds it can and then sees the count is wrong',
-    expect: { verdict: 'unreachable', reason: /invalid response: Requested OIDs do not match response OIDs|undecodable/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Requested OIDs do not match response OIDs|undecodable/ },
   },
   {
     name: 'truncated-tail',
     fault: { kind: 'truncated', keep: 0.97 },
     why: 'an answer missing its last bytes is undecodable',
-    expect: { verdict: 'unreachable', reason: /only undecodable replies \(Truncated|invalid response/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: / },
   },
   {
     name: 'wrong-request-id',
@@ -135,31 +135,31 @@ const CASES: readonly Case[] = [
     name: 'pdu-get-request',
     fault: { kind: 'wrong-pdu-type', pdu: 'GetRequest' },
     why: 'a request sent back instead of a response',
-    expect: { verdict: 'unreachable', reason: /invalid response: Unknown PDU type '160'/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Unknown PDU type '160'/ },
   },
   {
     name: 'pdu-set-request',
     fault: { kind: 'wrong-pdu-type', pdu: 'SetRequest' },
     why: 'a SetRequest sent back instead of a response',
-    expect: { verdict: 'unreachable', reason: /invalid response: Unknown PDU type '163'/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Unknown PDU type '163'/ },
   },
   {
     name: 'pdu-getbulk-request',
     fault: { kind: 'wrong-pdu-type', pdu: 'GetBulkRequest' },
     why: 'a GetBulkRequest sent back instead of a response',
-    expect: { verdict: 'unreachable', reason: /invalid response: Unknown PDU type '165'/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Unknown PDU type '165'/ },
   },
   {
     name: 'pdu-inform',
     fault: { kind: 'wrong-pdu-type', pdu: 'InformRequest' },
     why: 'an inform sent back instead of a response',
-    expect: { verdict: 'unreachable', reason: /invalid response: Unknown PDU type '166'/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Unknown PDU type '166'/ },
   },
   {
     name: 'pdu-trap-v2',
     fault: { kind: 'wrong-pdu-type', pdu: 'TrapV2' },
     why: 'a v2 trap carrying our request id',
-    expect: { verdict: 'unreachable', reason: /invalid response: Unknown PDU type '167'/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Unknown PDU type '167'/ },
   },
   {
     name: 'pdu-trap-v1',
@@ -171,20 +171,20 @@ const CASES: readonly Case[] = [
     name: 'pdu-report',
     fault: { kind: 'wrong-pdu-type', pdu: 'Report' },
     why: 'a Report PDU (SNMPv3 only) in a v2c answer is an invalid response like any other wrong PDU type',
-    expect: { verdict: 'unreachable', reason: /invalid response|Report/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: |Report/ },
   },
   {
     name: 'wrong-version',
     fault: { kind: 'wrong-version' },
     why: 'a v1 answer to a v2c request',
-    expect: { verdict: 'unreachable', reason: /invalid response: Version in request '1' does not match version in response '0'/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Version in request '1' does not match version in response '0'/ },
   },
   {
     name: 'wrong-version-v1',
     fault: { kind: 'wrong-version' },
     version: '1',
     why: 'a v2c answer to a v1 request',
-    expect: { verdict: 'unreachable', reason: /invalid response: Version in request '0' does not match version in response '1'/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Version in request '0' does not match version in response '1'/ },
   },
   {
     name: 'wrong-community',
@@ -193,7 +193,7 @@ const CASES: readonly Case[] = [
     why: 'an answer under another community is refused; our community never appears in the reason',
     expect: {
       verdict: 'unreachable',
-      reason: /invalid response: Community '\*\*\*' in request does not match community 'evil'/,
+      reason: /malformed reply from the agent: Community '\*\*\*' in request does not match community 'evil'/,
       check: (r) => expect(r.finding.reason).not.toContain('ro-s3cret-42'),
     },
   },
@@ -201,7 +201,7 @@ const CASES: readonly Case[] = [
     name: 'extra-varbinds',
     fault: { kind: 'extra-varbinds', count: 3 },
     why: 'a GET answer must hold exactly the varbinds asked for (RFC 3416 4.2.1); extra ones make it invalid',
-    expect: { verdict: 'unreachable', reason: /invalid response: Requested OIDs do not match response OIDs/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Requested OIDs do not match response OIDs/ },
   },
   {
     name: 'many-varbinds',
@@ -213,7 +213,7 @@ const CASES: readonly Case[] = [
     name: 'empty-varbinds',
     fault: { kind: 'empty-varbinds' },
     why: 'an answer with no varbinds answers nothing',
-    expect: { verdict: 'unreachable', reason: /invalid response: Requested OIDs do not match response OIDs/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Requested OIDs do not match response OIDs/ },
   },
   {
     name: 'slow',
@@ -368,13 +368,13 @@ const CASES: readonly Case[] = [
     name: 'type-unknown-tag',
     fault: { kind: 'values', label: 'sysName with tag 0x47', values: { sysName: v.raw(0x47, Buffer.from([1])) } },
     why: 'a type net-snmp cannot decode makes the whole answer undecodable',
-    expect: { verdict: 'unreachable', reason: /only undecodable replies \(Unknown type '71' in response\)/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: Unknown type '71' in response/ },
   },
   {
     name: 'type-integer-too-long',
     fault: { kind: 'values', label: 'atsStatusCommStatus with 9 content bytes', values: { atsStatusCommStatus: v.raw(0x02, Buffer.alloc(9, 1)) } },
     why: 'an INTEGER of 9 bytes cannot be read: undecodable',
-    expect: { verdict: 'unreachable', reason: /only undecodable replies/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: / },
   },
   {
     name: 'gauge-wraps-to-zero',
@@ -513,8 +513,33 @@ const CASES: readonly Case[] = [
     name: 'walk-stuck',
     fault: { kind: 'walk-stuck' },
     table: NO_VOLTAGE_INSTANCES,
-    why: 'GETBULK answered with the very OID asked for: the walk stops at once',
-    expect: { verdict: 'at-risk', requestsAtMost: 5 },
+    why: 'GETBULK answered with the very OID asked for: a walk that does not advance is a malformed reply, refused at once',
+    expect: { verdict: 'unreachable', reason: /^malformed reply from the agent: walk of .* does not come after/, requestsAtMost: 2 },
+  },
+  {
+    name: 'walk-backwards',
+    fault: { kind: 'walk-backwards' },
+    table: NO_VOLTAGE_INSTANCES,
+    why: 'GETBULK answered with OIDs that go back: refused as a malformed reply after one request',
+    expect: { verdict: 'unreachable', reason: /^malformed reply from the agent: walk of .* does not come after/, requestsAtMost: 2 },
+  },
+  {
+    name: 'too-big',
+    fault: { kind: 'too-big', maxVarbinds: 3 },
+    why: 'tooBig for more than three objects: asked again in halves, the verdict is the healthy one',
+    expect: { verdict: 'at-risk', reason: /load 7\.7 A and secondary Source A is live/ },
+  },
+  {
+    name: 'v3-empty-engine-id',
+    fault: { kind: 'v3-empty-engine-id' },
+    why: 'an SNMPv3-only fault: a v2c poll is answered as a healthy agent would (SNMPv3 itself: test/snmp/wire-faults.test.ts)',
+    expect: { verdict: 'at-risk', requestsAtMost: 1 },
+  },
+  {
+    name: 'v3-endless-report',
+    fault: { kind: 'v3-endless-report', report: 'unknown-engine' },
+    why: 'an SNMPv3-only fault: a v2c poll is answered as a healthy agent would (SNMPv3 itself: test/snmp/wire-faults.test.ts)',
+    expect: { verdict: 'at-risk', requestsAtMost: 1 },
   },
   {
     name: 'walk-rows-wrong-type',
@@ -529,7 +554,7 @@ const CASES: readonly Case[] = [
     faultOn: ['GetBulkRequest'],
     table: NO_VOLTAGE_INSTANCES,
     why: 'the GET is fine but the walk gets noise: the unit as a whole is not read',
-    expect: { verdict: 'unreachable', reason: /only undecodable replies/ },
+    expect: { verdict: 'unreachable', reason: /malformed reply from the agent: / },
   },
   {
     name: 'empty-view',
@@ -692,6 +717,8 @@ it('covers every fault kind of the agent', () => {
     'good', 'silent', 'random-bytes', 'truncated', 'wrong-request-id', 'wrong-pdu-type', 'wrong-version', 'wrong-community',
     'values', 'extra-varbinds', 'duplicate', 'slow', 'other-port', 'error-status', 'empty-varbinds', 'reordered',
     'substituted', 'shadowed', 'walk-stuck', 'endless-walk',
+    // Wire faults (test/helpers/fault-agent.ts, their own block):
+    'v3-empty-engine-id', 'v3-endless-report', 'too-big', 'walk-backwards',
   ];
   expect([...kinds].sort()).toEqual([...all].sort());
 });

@@ -10,6 +10,7 @@ import { OBJECTS, type ObjectKey } from '../../src/poll/oid-map.js';
 import { unitVarbinds, type AtsDescription, type CardFirmware, type UnitDescription } from '../../tools/simulator/profiles.js';
 import type { Verdict } from '../../src/audit/finding.js';
 import {
+  children,
   compareOids,
   decodeRequest,
   ERROR_STATUS,
@@ -21,12 +22,16 @@ import {
   PDU,
   pduName,
   peekPduTag,
+  readInteger,
+  readTlv,
+  sequence,
   TAG,
   tlv,
   trapV1Message,
   unsigned,
   VERSION,
   type DecodedRequest,
+  type MessageFields,
   type PduName,
   type WireVarbind,
 } from './ber.js';
@@ -290,7 +295,8 @@ export type Fault =
   /** GETNEXT/GETBULK answered with the very OID asked for (a walk that never advances). */
   | { readonly kind: 'walk-stuck' }
   /** GETNEXT/GETBULK answered with `asked.1`, `asked.1.1`...: always "after", never the end. */
-  | { readonly kind: 'endless-walk'; readonly value: Buffer };
+  | { readonly kind: 'endless-walk'; readonly value: Buffer }
+  | WireFault;
 
 export type FaultKind = Fault['kind'];
 
@@ -493,7 +499,80 @@ function plan(fault: Fault, req: DecodedRequest, answer: Answer, rng: Rng): Data
           : req.oids.flatMap((o) => Array.from({ length: rows }, (_, r) => ({ oid: `${o}${'.1'.repeat(r + 1)}`, value: fault.value })));
       return one(message({ ...fields, errorStatus: 0, errorIndex: 0, varbinds }));
     }
+    default:
+      return planWireFault(fault, req, answer, fields).map((bytes) => ({ bytes, delayMs: 0, fromOtherPort: false }));
   }
+}
+
+// ---------------------------------------------------------------------------------------
+// Wire faults (engineer H: SNMPv3 reports, tooBig, walks that go backwards). Kept in one block
+// so that other fault kinds can be added above without touching these.
+
+/** usmStats counters a Report may name (RFC 3414): usmStats.N.0. */
+const USM_STATS = { 'unknown-engine': '1.3.6.1.6.3.15.1.1.4.0', 'not-in-time-window': '1.3.6.1.6.3.15.1.1.2.0' } as const;
+
+export type WireFault =
+  /**
+   * SNMPv3: every message is answered with a Report carrying an empty engine ID (engine boots
+   * and time 0), as a broken agent does: a client that believes it resends forever.
+   */
+  | { readonly kind: 'v3-empty-engine-id' }
+  /** SNMPv3: every message is answered with this usmStats Report (engine ID set, boots and time 0), forever. */
+  | { readonly kind: 'v3-endless-report'; readonly report: keyof typeof USM_STATS }
+  /** tooBig (error-status 1) for any GET of more than `maxVarbinds` objects, or GETBULK asking for more than `maxBulkRows` (default the same); else healthy. */
+  | { readonly kind: 'too-big'; readonly maxVarbinds: number; readonly maxBulkRows?: number }
+  /** GETNEXT/GETBULK answered with OIDs that go back: the asked OID's column, row 1, then row 0. */
+  | { readonly kind: 'walk-backwards' };
+
+const WIRE_FAULT_KINDS: ReadonlySet<string> = new Set(['v3-empty-engine-id', 'v3-endless-report', 'too-big', 'walk-backwards']);
+
+export function isWireFault(f: Fault): f is WireFault {
+  return WIRE_FAULT_KINDS.has(f.kind);
+}
+
+function planWireFault(fault: Fault, req: DecodedRequest, answer: Answer, fields: MessageFields): Buffer[] {
+  if (!isWireFault(fault)) throw new Error(`fault-agent: unknown fault ${fault.kind}`);
+  switch (fault.kind) {
+    case 'v3-empty-engine-id':
+    case 'v3-endless-report':
+      return [message(fields)]; // v1/v2c requests are answered as a healthy agent would
+    case 'too-big': {
+      const bulk = req.pduType === PDU.GetBulkRequest;
+      const asked = bulk ? req.oids.length * Math.max(1, req.field3) : req.oids.length;
+      if (asked <= (bulk ? (fault.maxBulkRows ?? fault.maxVarbinds) : fault.maxVarbinds)) return [message(fields)];
+      return [message({ ...fields, errorStatus: ERROR_STATUS.tooBig, errorIndex: 0, varbinds: req.oids.map((o) => ({ oid: o, value: nullValue() })) })];
+    }
+    case 'walk-backwards': {
+      if (req.pduType !== PDU.GetNextRequest && req.pduType !== PDU.GetBulkRequest) return [message(fields)];
+      const varbinds = req.oids.flatMap((o) => [
+        { oid: `${o}.1`, value: v.int(230) },
+        { oid: `${o}.0`, value: v.int(231) },
+      ]);
+      return [message({ ...fields, errorStatus: 0, errorIndex: 0, varbinds })];
+    }
+  }
+}
+
+/** The Report a v3 wire fault answers an SNMPv3 message with; undefined when it does not apply. */
+function v3Report(fault: Fault, datagram: Buffer): Buffer | undefined {
+  if (fault.kind !== 'v3-empty-engine-id' && fault.kind !== 'v3-endless-report') return undefined;
+  let msgId: number;
+  let requestId = 0;
+  try {
+    const top = children(readTlv(datagram, 0).content);
+    if (top.length < 4 || readInteger(top[0]!.content) !== 3) return undefined;
+    msgId = readInteger(children(top[1]!.content)[0]!.content);
+    // A plaintext scoped PDU holds the request id; an encrypted one (OCTET STRING) is left alone.
+    if (top[3]!.tag === TAG.Sequence) requestId = readInteger(children(children(top[3]!.content)[2]!.content)[0]!.content);
+  } catch {
+    return undefined;
+  }
+  const engineId = fault.kind === 'v3-empty-engine-id' ? Buffer.alloc(0) : Buffer.from('80001f8880aabbccddeeff0011', 'hex');
+  const counter = fault.kind === 'v3-endless-report' ? USM_STATS[fault.report] : USM_STATS['unknown-engine'];
+  const securityParameters = sequence([octets(engineId), integer(0), integer(0), octets(''), octets(''), octets('')]);
+  const report = sequence([integer(requestId), integer(0), integer(0), sequence([sequence([oidValue(counter), unsigned(1, TAG.Counter32)])])], PDU.Report);
+  const globalData = sequence([integer(msgId), integer(65507), octets(Buffer.from([0])), integer(3)]);
+  return sequence([integer(3), globalData, octets(securityParameters), sequence([octets(engineId), octets(''), report])]);
 }
 
 function closeSocket(socket: dgram.Socket): Promise<void> {
@@ -541,6 +620,13 @@ export async function startAgent(unit: FaultUnit): Promise<RunningAgent> {
   };
 
   socket.on('message', (datagram, from) => {
+    const report = v3Report(unit.fault, datagram);
+    if (report) {
+      received.push({ pdu: 'undecodable', oids: [], version: 3 });
+      byType.v3 = (byType.v3 ?? 0) + 1;
+      send({ bytes: report, delayMs: 0, fromOtherPort: false }, from);
+      return;
+    }
     let req: DecodedRequest | undefined;
     try {
       req = decodeRequest(datagram);

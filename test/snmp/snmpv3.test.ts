@@ -110,12 +110,13 @@ describe('SNMPv3 against a simulated unit', () => {
     });
     fleet.resetCounters();
     try {
-      expect(session.overheadRequests?.()).toBe(0);
+      expect(session.datagramsSent?.()).toBe(0);
       await session.get([OBJECTS.sysName.oid]);
-      expect(session.overheadRequests?.()).toBe(1);
+      // Discovery, then the request.
+      expect(session.datagramsSent?.()).toBe(2);
       await session.get([OBJECTS.sysDescr.oid]);
       await session.next(OBJECTS.atsOutputBankCurrent.column, 4);
-      expect(session.overheadRequests?.()).toBe(1);
+      expect(session.datagramsSent?.()).toBe(4);
     } finally {
       session.close();
     }
@@ -199,7 +200,7 @@ describe('SNMPv3 against a simulated unit', () => {
     const error = await session.get([OBJECTS.sysName.oid]).catch((e: unknown) => e);
     const ms = performance.now() - started;
     // Discovery never completed: the one datagram sent was discovery, not a second request.
-    expect(session.overheadRequests?.()).toBe(0);
+    expect(session.datagramsSent?.()).toBe(1);
     session.close();
     expect(error).toBeInstanceOf(SnmpRequestError);
     expect(error).toMatchObject({ kind: 'refused', message: `no SNMP agent on port ${PORT} (port unreachable)` });

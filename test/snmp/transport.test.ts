@@ -5,7 +5,7 @@ import { loadBundledAdvisories } from '../../src/audit/advisory.js';
 import type { AuditResult } from '../../src/audit/audit-result.js';
 import { capConcurrency, concurrencyCeiling, defaultConcurrency, DEFAULT_CONCURRENCY, FD_HEADROOM } from '../../src/scan/fd-limit.js';
 import { defaultDeps, pollUnit, type PollDeps } from '../../src/poll/poll-unit.js';
-import { rateLimiter } from '../../src/scan/rate-limit.js';
+import { MIN_RATE, rateLimiter } from '../../src/scan/rate-limit.js';
 import { scan, SCAN_DEFAULTS, type ScanOptions } from '../../src/scan/scan.js';
 import { SocketPool, type DgramModule } from '../../src/snmp/connected-dgram.js';
 import { openSession, SnmpRequestError, WATCHDOG_GRACE_MS, type SessionOptions } from '../../src/snmp/session.js';
@@ -181,15 +181,13 @@ describe('--rate', () => {
     const live = of('agent').slice(0, 30);
     expect(live).toHaveLength(30);
     const sentAt: number[] = [];
+    // The session asks `pace` before every datagram: record when each one is let through.
     const deps: PollDeps = {
       ...defaultDeps,
       open: (o) => {
-        const s = defaultDeps.open(o);
-        return {
-          get: (oids) => (sentAt.push(performance.now()), s.get(oids)),
-          next: (oid, n) => (sentAt.push(performance.now()), s.next(oid, n)),
-          close: () => s.close(),
-        };
+        const pace = o.pace;
+        expect(pace).toBeDefined();
+        return defaultDeps.open({ ...o, pace: (s) => pace!(s).then(() => void sentAt.push(performance.now())) });
       },
     };
     const started = performance.now();
@@ -197,10 +195,29 @@ describe('--rate', () => {
     const ms = performance.now() - started;
     expect(results).toHaveLength(30);
     for (const u of live) expect(results.find((r) => r.target.host === u.host)?.finding.verdict, u.name).toBe(u.expect.verdict);
-    // At least 30 requests 20 ms apart: ≥ 580 ms in theory; a loose lower bound only.
+    // At least 30 datagrams 20 ms apart: ≥ 580 ms in theory; a loose lower bound only.
     expect(sentAt.length).toBeGreaterThanOrEqual(30);
     expect(ms).toBeGreaterThanOrEqual(450);
     expect(sentAt.at(-1)! - sentAt[0]!).toBeGreaterThanOrEqual(450);
+    expect(results.reduce((n, r) => n + r.requests, 0)).toBe(sentAt.length);
+  });
+
+  it('counts retries too: 3 silent units × 3 tries at 20/s take 8 intervals at least', async () => {
+    const silent = of('silent').slice(0, 3);
+    const started = performance.now();
+    const results = await scan(silent.map(target), options({ rate: 20, concurrency: 3, retries: 2, timeoutMs: 50 }));
+    const ms = performance.now() - started;
+    // 9 datagrams, 50 ms apart: the last leaves ≥ 400 ms after the first (unpaced: ~150 ms).
+    expect(ms).toBeGreaterThanOrEqual(400);
+    for (const r of results) expect(r.requests).toBe(3);
+    expect(fleet.totals().requests).toBe(9);
+  });
+
+  it('refuses rates whose interval a Node.js timer cannot hold', () => {
+    expect(() => rateLimiter(MIN_RATE / 2)).toThrow(/at least/);
+    expect(() => rateLimiter(1e-12)).toThrow(RangeError);
+    expect(() => rateLimiter(Number.POSITIVE_INFINITY)).toThrow(RangeError);
+    expect(() => rateLimiter(MIN_RATE)).not.toThrow();
   });
 
   it('books slots 1/N s apart and lets an abort through at once', async () => {

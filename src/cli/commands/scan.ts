@@ -191,6 +191,8 @@ async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io:
       audits,
       {
         concurrency: concurrency.value,
+        // Without --concurrency, units beyond it wait out their timeouts on one shared socket.
+        maxInFlight: args.concurrency === undefined ? Math.max(concurrency.value, SCAN_DEFAULTS.maxInFlight) : concurrency.value,
         timeoutMs: args.timeout,
         retries: args.retries,
         advisories: run.advisories,

@@ -1,0 +1,218 @@
+import dgram from 'node:dgram';
+import { oversizedUnsigned } from './ber-guard.js';
+import type { ConnectedDgramOptions, UdpTarget } from './connected-dgram.js';
+
+// One real UDP socket shared by many units, for sweeps. net-snmp is handed a per-unit object
+// (SharedUnitSocket) that sends through the shared socket and receives the replies whose
+// source address and port are the unit's: a silent address then costs a timer, not a socket,
+// a descriptor and an ephemeral port. The price: an unconnected socket never hears ICMP "port
+// unreachable" (Linux reports it on connected sockets only), so a closed port looks silent;
+// and any host could send a datagram in the unit's name (as with every unconnected SNMP
+// manager). Units with a connected socket of their own (connected-dgram.ts) keep both.
+
+const KEY_SEPARATOR = '|';
+const keyOf = (address: string, port: number) => `${address}${KEY_SEPARATOR}${port}`;
+/** Asked of the kernel for bursts of answers (it caps this at net.core.rmem_max). */
+const RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
+
+/**
+ * The shared IPv4 socket of one scan and the units listening on it, by address and port.
+ * Units with the same address and port (a target listed twice) all see each reply; each
+ * net-snmp session drops request ids it did not send. close() when the scan ends.
+ */
+export class SharedSocket {
+  private socket: dgram.Socket | undefined;
+  private readonly units = new Map<string, SharedUnitSocket | SharedUnitSocket[]>();
+  private failure: Error | undefined;
+  private closed = false;
+  private units_ = 0;
+
+  /** Units attached now. */
+  get attached(): number {
+    return this.units_;
+  }
+
+  /** Whether a unit at this address can use the shared socket (IPv4 literals only: replies are matched by their source text). */
+  static fits(family: 4 | 6): boolean {
+    return family === 4;
+  }
+
+  private open(): dgram.Socket {
+    if (this.socket) return this.socket;
+    const s = dgram.createSocket('udp4');
+    s.on('message', (msg: Buffer, rinfo: dgram.RemoteInfo) => this.dispatch(msg, rinfo));
+    s.on('error', (error: Error) => {
+      this.failure ??= error;
+      for (const u of this.everyUnit()) u.failed(error);
+    });
+    s.on('listening', () => {
+      try {
+        s.setRecvBufferSize(RECEIVE_BUFFER_BYTES);
+      } catch {
+        // the kernel's limit stands
+      }
+    });
+    // Timers of the requests in flight keep the process alive; the socket itself never does.
+    s.unref();
+    s.bind(0);
+    this.socket = s;
+    return s;
+  }
+
+  private *everyUnit(): Iterable<SharedUnitSocket> {
+    for (const v of this.units.values()) {
+      if (Array.isArray(v)) yield* v;
+      else yield v;
+    }
+  }
+
+  private dispatch(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    const v = this.units.get(keyOf(rinfo.address, rinfo.port));
+    if (v === undefined) return;
+    if (!Array.isArray(v)) return v.deliver(msg, rinfo);
+    for (const u of [...v]) u.deliver(msg, rinfo);
+  }
+
+  attach(u: SharedUnitSocket, target: UdpTarget): void {
+    const key = keyOf(target.address, target.port);
+    const v = this.units.get(key);
+    this.units_++;
+    if (v === undefined) this.units.set(key, u);
+    else if (Array.isArray(v)) v.push(u);
+    else this.units.set(key, [v, u]);
+  }
+
+  detach(u: SharedUnitSocket, target: UdpTarget): void {
+    const key = keyOf(target.address, target.port);
+    const v = this.units.get(key);
+    if (v === undefined) return;
+    if (v === u) {
+      this.units.delete(key);
+      this.units_--;
+    } else if (Array.isArray(v)) {
+      const i = v.indexOf(u);
+      if (i < 0) return;
+      v.splice(i, 1);
+      this.units_--;
+      if (v.length === 1) this.units.set(key, v[0]!);
+    }
+  }
+
+  send(buf: Buffer, offset: number, length: number, target: UdpTarget, cb: (error: Error | null) => void): void {
+    if (this.closed) return process.nextTick(cb, new Error('socket closed'));
+    if (this.failure) return process.nextTick(cb, this.failure);
+    try {
+      this.open().send(buf, offset, length, target.port, target.address, cb);
+    } catch (error) {
+      process.nextTick(cb, error as Error);
+    }
+  }
+
+  close(): void {
+    this.closed = true;
+    try {
+      this.socket?.close();
+    } catch {
+      // already closed
+    }
+    this.socket = undefined;
+  }
+}
+
+type SendCallback = (error: Error | null, bytes?: number) => void;
+type Listener = (...args: never[]) => void;
+
+/** What net-snmp's Session sees for one unit on the shared socket (the same calls as ConnectedSocket). */
+export class SharedUnitSocket {
+  private closed = false;
+  private onMessage: ((msg: Buffer, rinfo: dgram.RemoteInfo) => void) | undefined;
+  private onClose: (() => void) | undefined;
+
+  constructor(
+    private readonly shared: SharedSocket,
+    private readonly target: UdpTarget,
+    private readonly options: ConnectedDgramOptions,
+  ) {
+    shared.attach(this, target);
+  }
+
+  on(event: string, listener: Listener): this {
+    if (event === 'message') this.onMessage = listener as unknown as typeof this.onMessage;
+    else if (event === 'close') this.onClose = listener as unknown as typeof this.onClose;
+    return this;
+  }
+
+  deliver(msg: Buffer, rinfo: dgram.RemoteInfo): void {
+    if (this.closed) return;
+    this.options.peek?.(msg);
+    const oversized = oversizedUnsigned(msg);
+    if (oversized) {
+      this.options.onUndecodable?.(new Error(oversized));
+      return;
+    }
+    try {
+      this.onMessage?.(msg, rinfo);
+    } catch (error) {
+      this.options.onUndecodable?.(error);
+    }
+  }
+
+  failed(error: Error): void {
+    this.options.onError(error as NodeJS.ErrnoException);
+  }
+
+  send(buf: Buffer, offset: number, length: number, port: number, address: string, cb: SendCallback): void {
+    if (port !== this.target.port || address !== this.target.address) {
+      return process.nextTick(cb, new Error(`refusing to send to ${address}:${port}: this unit is ${this.target.address}:${this.target.port}`));
+    }
+    const gate = this.options.beforeSend;
+    let held: void | Promise<void>;
+    try {
+      held = gate?.();
+    } catch (error) {
+      return process.nextTick(cb, error as Error);
+    }
+    if (!held) return this.admitted(buf, offset, length, cb);
+    held.then(
+      () => this.admitted(buf, offset, length, cb),
+      (error: Error) => cb(error),
+    );
+  }
+
+  private admitted(buf: Buffer, offset: number, length: number, cb: SendCallback): void {
+    if (this.options.signal?.aborted) {
+      const e = new Error('interrupted: nothing more is sent');
+      e.name = 'AbortError';
+      return process.nextTick(cb, e);
+    }
+    if (this.closed) return process.nextTick(cb, new Error('socket closed'));
+    this.shared.send(buf, offset, length, this.target, cb);
+  }
+
+  close(callback?: () => void): this {
+    if (!this.release()) return this;
+    callback?.();
+    this.onClose?.();
+    return this;
+  }
+
+  /** Stops listening without telling net-snmp (see ConnectedSocket.release). False if already closed. */
+  release(): boolean {
+    if (this.closed) return false;
+    this.closed = true;
+    this.shared.detach(this, this.target);
+    return true;
+  }
+
+  ref(): this {
+    return this;
+  }
+
+  unref(): this {
+    return this;
+  }
+
+  bind(): this {
+    throw new Error('a unit on the shared socket does not bind');
+  }
+}
