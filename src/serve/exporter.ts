@@ -46,6 +46,8 @@ export interface ExporterOptions {
   /** One log line (already free of secrets); per-probe lines only when verbose. */
   readonly log: (line: string) => void;
   readonly verbose?: boolean;
+  /** The clock of the cache, in ms (tests); default performance.now. */
+  readonly now?: () => number;
 }
 
 export interface Exporter {
@@ -71,7 +73,7 @@ class HttpError extends Error {
 
 export function createExporter(options: ExporterOptions, deps: PollDeps = defaultDeps): Exporter {
   const counters = newCounters();
-  const cache = new SingleFlightCache<ProbeAnswer>(options.minIntervalMs);
+  const cache = new SingleFlightCache<ProbeAnswer>(options.minIntervalMs, options.now);
   const limit = pLimit(options.concurrency);
   const clean = (s: string) => redact(s, ...options.secrets().filter((x) => x !== 'public'));
   let busy = 0;
