@@ -55,6 +55,23 @@ describe.skipIf(PROMTOOL === undefined)(`examples/prometheus and the exporter's 
       expect(stdout).toMatch(/SUCCESS/);
     }
   });
+
+  it('promtool accepts the Prometheus configurations shown in docs/several-sites.md', async () => {
+    const doc = readFileSync(join(process.cwd(), 'docs', 'several-sites.md'), 'utf8');
+    const blocks = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].map((m) => m[1]!);
+    expect(blocks.length).toBeGreaterThanOrEqual(2);
+    const dir = mkdtempSync(join(tmpdir(), 'ats-doc-yaml-'));
+    try {
+      for (const [i, block] of blocks.entries()) {
+        const file = join(dir, `block${i}.yml`);
+        writeFileSync(file, block);
+        const { stdout } = await promisify(execFile)(PROMTOOL!, ['check', 'config', file], { timeout: 20_000 });
+        expect(stdout, block).toMatch(/SUCCESS/);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('examples/systemd/ats-audit-exporter.service', () => {
