@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAllowList } from '../../src/serve/allow.js';
+import { renderPage } from '../../src/serve/page.js';
 import { parseListen, parseProbeQuery } from '../../src/serve/probe-request.js';
 import { SingleFlightCache } from '../../src/serve/single-flight.js';
 
@@ -105,5 +106,15 @@ describe('the per-target cache', () => {
     expect(await again).toEqual({ value: 3, shared: false });
     await expect(cache.get('u3', () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
     expect((await cache.get('u3', async () => 7)).value).toBe(7);
+  });
+});
+
+describe('the page', () => {
+  it('escapes every piece of text it did not write itself', () => {
+    const page = renderPage({ version: '1.0"><script>x()</script>', allow: ['10.0.0.0/8'], minIntervalSeconds: 60, profiles: ['dc1', '"><img src=x onerror=alert(1)>'] });
+    expect(page).not.toMatch(/<script>|<img/);
+    expect(page).toContain('&quot;&gt;&lt;img src=x onerror=alert(1)&gt;');
+    expect(page).toContain('<form action="/probe" method="get">');
+    expect(page).toContain('<option value="dc1">dc1</option>');
   });
 });
