@@ -230,7 +230,7 @@ describe.skipIf(!existsSync(bin))('SIGTERM while a probe is in flight', () => {
     const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
     try {
       let base: string | undefined;
-      for (let i = 0; i < 250 && !base; i++) {
+      for (let i = 0; i < 500 && !base; i++) {
         const m = /serving on (http:\/\/127\.0\.0\.1:\d+)\//.exec(stderr);
         base = m?.[1];
         if (!base) await new Promise((r) => setTimeout(r, 20));
@@ -238,10 +238,12 @@ describe.skipIf(!existsSync(bin))('SIGTERM while a probe is in flight', () => {
       expect(base, stderr).toBeDefined();
       const probe = get(`${base}/probe?target=${at(silent)}`);
       // Wait until the poll is in flight, as the exporter itself reports it.
-      for (let i = 0; i < 100; i++) {
-        if (/^ats_audit_exporter_polls_in_flight 1$/m.test((await get(`${base}/metrics`)).body)) break;
-        await new Promise((r) => setTimeout(r, 10));
+      let inFlight = false;
+      for (let i = 0; i < 300 && !inFlight; i++) {
+        inFlight = /^ats_audit_exporter_polls_in_flight 1$/m.test((await get(`${base}/metrics`)).body);
+        if (!inFlight) await new Promise((r) => setTimeout(r, 10));
       }
+      expect(inFlight, 'the probe never showed as in flight').toBe(true);
       child.kill('SIGTERM');
       for (let i = 0; i < 100 && !/SIGTERM: stopping/.test(stderr); i++) await new Promise((r) => setTimeout(r, 10));
       await expect(fetch(`${base}/metrics`, { signal: AbortSignal.timeout(2000) })).rejects.toThrow();
