@@ -16,4 +16,9 @@ export interface AuditResult {
   readonly requests: number;
   /** With --baseline: how the unit changed since that report. */
   readonly change?: UnitChange;
+  /**
+   * Where the verdict was read, when it came from an earlier report (ats-audit merge): the
+   * time of that reading (ISO 8601) and the report file it came from.
+   */
+  readonly reading?: { readonly at?: string; readonly file?: string };
 }

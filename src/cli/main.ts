@@ -6,6 +6,8 @@ import type { PollDeps } from '../poll/poll-unit.js';
 import { forTerminal } from '../report/sanitize.js';
 import { advisoriesOptions, runAdvisories } from './commands/advisories.js';
 import { checkOptions, runCheck } from './commands/check.js';
+import { mergeOptions, runMerge, validateMerge } from './commands/merge.js';
+import { runServe, serveOptions } from './commands/serve.js';
 import { processIo, UsageError, type Io } from './io.js';
 import { examplesText, exitCodesText, SCAN_EXIT_MEANINGS } from './help-text.js';
 import { helpWidth, RAW_ARGV, scanOptions, validate } from './options.js';
@@ -47,6 +49,12 @@ export async function main(rawArgv: readonly string[], io: Io = processIo(), dep
     })
     .command('advisories', 'List the bulletins the units are judged against', advisoriesOptions, async (a) => {
       code = await runAdvisories(a as Record<string, unknown>, io);
+    })
+    .command('serve', 'Prometheus exporter: GET /probe?target=HOST[:PORT] audits one unit', serveOptions, async (a) => {
+      code = await runServe(a as Record<string, unknown>, io, deps);
+    })
+    .command('merge <reports..>', 'Join JSON/NDJSON reports of several sites or runs into one report', mergeOptions, async (a) => {
+      code = await runMerge(validateMerge(a as Record<string, unknown>), io);
     })
     .completion(COMPLETION_COMMAND, 'Print a bash/zsh completion script (add it to ~/.bashrc or ~/.zshrc)')
     .epilog(EPILOG.replaceAll('$0', 'ats-audit'))

@@ -33,6 +33,8 @@ export const REPORT_COLUMN_NAMES = [
   'advisory',
   'change',
   'previous_verdict',
+  'read_at',
+  'read_from',
 ] as const;
 
 export type ColumnName = (typeof REPORT_COLUMN_NAMES)[number];

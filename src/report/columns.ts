@@ -147,6 +147,20 @@ export const COLUMNS = [
     'With --baseline: the verdict in that report; blank without --baseline or for a new unit.',
     (r) => r.change?.previousVerdict,
   ),
+  column(
+    'read_at',
+    'unit',
+    'text',
+    'ats-audit merge: when the unit was read (ISO 8601, UTC), from the report it came from; blank in a scan\'s own report.',
+    (r) => r.reading?.at,
+  ),
+  column(
+    'read_from',
+    'unit',
+    'text',
+    'ats-audit merge: the report file the unit\'s reading came from; blank in a scan\'s own report.',
+    (r) => r.reading?.file,
+  ),
 ] as const satisfies readonly Column[];
 
 export type ColumnName = (typeof COLUMNS)[number]['name'];

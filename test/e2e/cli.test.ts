@@ -197,7 +197,8 @@ describe('ats-audit scan against the demo fleet', () => {
     const previous = join(dir, 'previous.csv');
     await main([hostPort(safe), ...FAST, '-f', 'csv', '-o', previous, '-q'], captureIo().io);
     const text = readFileSync(previous, 'utf8').replace(/\r\n$/, '');
-    writeFileSync(previous, `${text}\r\n${silent.host},${silent.port},,,not-ats,was a PDU,,,,,,,,,,,,,,,,,,,,,,,\r\n`);
+    const row = [silent.host, silent.port, '', '', 'not-ats', 'was a PDU', ...Array<string>(COLUMN_NAMES.length - 6).fill('')];
+    writeFileSync(previous, `${text}\r\n${row.join(',')}\r\n`);
 
     const cap = captureIo();
     const code = await main([hostPort(atRisk), hostPort(safe), hostPort(silent), ...FAST, '-f', 'csv', '--baseline', previous, '--fail-on', 'new-at-risk'], cap.io);

@@ -50,6 +50,8 @@ describe('report columns', () => {
       'advisory',
       'change',
       'previous_verdict',
+      'read_at',
+      'read_from',
     ]);
   });
 
@@ -79,6 +81,8 @@ describe('report columns', () => {
       'sys_name',
       'sys_location',
       'advisory',
+      'read_at',
+      'read_from',
     ]);
   });
 });

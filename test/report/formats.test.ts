@@ -246,7 +246,7 @@ describe('renderJson', () => {
   it('keeps units in input order with a fixed key order', () => {
     expect(report.units.map((u) => u.host)).toEqual(ALL.map((r) => r.target.host));
     const unitKeys = COLUMNS.filter((c) => c.group === 'unit').map((c) => c.name);
-    expect(unitKeys).toEqual(['host', 'port', 'name', 'site', 'verdict', 'reason', 'action', 'advisory', 'change', 'previous_verdict']);
+    expect(unitKeys).toEqual(['host', 'port', 'name', 'site', 'verdict', 'reason', 'action', 'advisory', 'change', 'previous_verdict', 'read_at', 'read_from']);
     for (const u of report.units) expect(Object.keys(u)).toEqual([...unitKeys, 'identity', 'facts', 'raw', 'walked']);
     const identityKeys = COLUMNS.filter((c) => c.group === 'identity').map((c) => c.name);
     expect(Object.keys(unitFor('10.0.0.9').identity ?? {})).toEqual(identityKeys);
