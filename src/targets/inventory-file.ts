@@ -8,6 +8,7 @@ import { decodeInventory, isZip } from './decode.js';
 import { parseInventory, problem, type Inventory } from './inventory.js';
 import type { SpecOptions } from './spec.js';
 import { readXlsxInventory } from './xlsx-inventory.js';
+import { errorCode, readProblem } from '../file-problem.js';
 
 export interface InventorySource {
   readonly file: string;
@@ -31,7 +32,7 @@ export async function readInventoryFile(
   try {
     bytes = readFileSync(file);
   } catch (e) {
-    throw new InventoryReadError(`${file}: cannot read (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw new InventoryReadError(`--inventory ${file}: ${readProblem(errorCode(e))}`);
   }
   if (/\.xlsx$/i.test(file) || isZip(bytes)) return { file, inventory: await readXlsxInventory(file, file, options, options.sheet) };
   const refuse = (reason: string): InventorySource => ({

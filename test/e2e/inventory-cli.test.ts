@@ -222,7 +222,8 @@ describe('an .xlsx inventory through the CLI', () => {
     copyFileSync(join(DIALECTS, 'fleet.xlsx'), file);
     const r = await run(['-i', file, '--list-targets']);
     expect(r.code).toBe(0);
-    expect(r.stdout.split('\n').filter(Boolean)).toHaveLength(3);
+    // One line per target, each followed by its credentials line.
+    expect(r.stdout.split('\n').filter((l) => /^\S/.test(l))).toHaveLength(3);
   });
 });
 
@@ -240,8 +241,9 @@ describe.skipIf(!built)('the built command in a child process', () => {
     expect(r.stderr).toContain('1048574 target(s); nothing sent');
     expect(r.status).toBe(0);
     const text = readFileSync(out, 'utf8');
-    expect(text.slice(0, 39)).toBe('10.0.0.1:161  from argument 1\n10.0.0.2:');
-    expect(text.endsWith('10.15.255.254:161  from argument 1\n')).toBe(true);
+    const credentials = '    credentials: community "public" (none given; SNMPv2c)\n';
+    expect(text.startsWith(`10.0.0.1:161  from argument 1\n${credentials}10.0.0.2:`)).toBe(true);
+    expect(text.endsWith(`10.15.255.254:161  from argument 1\n${credentials}`)).toBe(true);
   });
 
   it('under ulimit -n 64, -j 32 and the default both poll 24 or more units at once (it was 1)', () => {
