@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseDuration as parseCheckDuration } from '../../src/cli/commands/check-options.js';
 import { main } from '../../src/cli/main.js';
 import { durationMs, formatDurationMs } from '../../src/cli/duration.js';
 import { suggestCommand } from '../../src/cli/suggest-command.js';
@@ -131,6 +132,9 @@ describe('durations', () => {
     const ok = await run(['check', '127.0.0.1', '--confirm', '1', '--interval', '10s', '--timeout', '1500ms', '--retries', '0']);
     expect(ok.err).not.toContain('--interval');
     expect(ok.opened[0]?.timeoutMs).toBe(1500);
+    expect(parseCheckDuration('10s', 'interval')).toBe(10_000);
+    expect(parseCheckDuration('1500ms', 'interval')).toBe(1500);
+    expect(parseCheckDuration('1m30s', 'wait')).toBe(90_000);
     const bare = await run(['check', '127.0.0.1', '--wait', '1m', '--interval', '10']);
     expect(bare.code).toBe(2);
     expect(bare.err).toContain('--interval "10": expected a duration such as 90s, 10m, 1h or 1m30s (add a unit: 10s or 10m)');
@@ -173,9 +177,8 @@ describe('--help', () => {
 
   it('does not show check hosts as [default: []]', async () => {
     const text = await help(['check', '--help']);
-    const hosts = text.slice(text.indexOf('hosts'), text.indexOf('Options:'));
-    // Optional: -i FILE or - (stdin) may name the units instead.
-    expect(hosts).toContain('Units about to be upgraded');
+    const hosts = text.slice(text.indexOf('Positionals:'), text.indexOf('Options:'));
+    expect(hosts).toContain('hosts');
     expect(hosts).not.toContain('[default: []]');
   });
 });
