@@ -9,7 +9,6 @@ import { decodeInventory, isZip } from './decode.js';
 import { parseInventory, problem, type Inventory } from './inventory.js';
 import type { SpecOptions } from './spec.js';
 import { readXlsxInventory } from './xlsx-inventory.js';
-import { errorCode, readProblem } from '../file-problem.js';
 
 export interface InventorySource {
   readonly file: string;
