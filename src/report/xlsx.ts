@@ -117,6 +117,14 @@ export async function writeXlsx(results: readonly AuditResult[], meta: XlsxMeta,
   book.modified = meta.generatedAt;
 
   const sorted = inReportOrder(results);
+  const filter = `$A$1:$${columnLetter(COLUMNS.length)}$${sorted.length + 1}`;
+  // The autofilter's range as Excel itself records it: the sheet-local hidden name
+  // _xlnm._FilterDatabase. LibreOffice shows no filter buttons without it. exceljs's streaming
+  // writer can only write global names, so its defined-names model is given directly (the
+  // xlsx tests check the name is there, local to sheet 0).
+  Object.defineProperty(book.definedNames, 'model', {
+    get: () => [{ name: '_xlnm._FilterDatabase', localSheetId: 0, ranges: [`Units!${filter}`] }],
+  });
   writeUnits(book, sorted);
   writeSummary(book, sorted);
   writeRun(book, sorted, meta);

@@ -92,6 +92,10 @@ describe('xlsx report: Units sheet', () => {
     const units = (await book()).sheet('Units');
     expect(units.pane).toMatchObject({ state: 'frozen', ySplit: 1, xSplit: 0, topLeftCell: 'A2' });
     expect(units.autoFilter).toBe(`A1:${columnLetter(COLUMNS.length)}${SPREADSHEET_FLEET.length + 1}`);
+    // Excel's own record of the filter range, which LibreOffice needs to show the buttons.
+    expect((await book()).parts.get('xl/workbook.xml')).toContain(
+      `<definedName name="_xlnm._FilterDatabase" localSheetId="0">Units!$A$1:$${columnLetter(COLUMNS.length)}$${SPREADSHEET_FLEET.length + 1}</definedName>`,
+    );
   });
 
   it('sets a readable width on every column: at least the header, at most 70', async () => {
