@@ -45,6 +45,15 @@ function byteIo(tty: boolean) {
   return { io, stdout: () => Buffer.concat(out), stderr: () => err.join('') };
 }
 
+describe('the sample workbook (npm run sample-reports)', () => {
+  it('examples/reports/report.xlsx holds the 18 demo units with its three sheets', () => {
+    const book = readXlsx(readFileSync(new URL('../../examples/reports/report.xlsx', import.meta.url)));
+    expect(book.sheets.map((s) => s.name)).toEqual(['Units', 'Summary', 'Run']);
+    expect(book.sheet('Units').rows).toHaveLength(19);
+    expect(book.sheet('Summary').rows.at(-1)).toEqual(['All sites', 4, 4, 2, 3, 3, 2, 18]);
+  });
+});
+
 describe('ats-audit with the xlsx format', () => {
   it('-o report.xlsx: picks the workbook from the extension, every unit once, no secret inside', async () => {
     const file = join(dir, 'report.xlsx');
