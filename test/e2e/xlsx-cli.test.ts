@@ -1,4 +1,5 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -97,5 +98,19 @@ describe('ats-audit with the xlsx format', () => {
     expect(cap.stderr()).toContain('--format xlsx writes a binary file: give --output FILE.xlsx, or redirect standard output');
     expect(cap.stdout()).toHaveLength(0);
     expect(fleet.totals().requests).toBe(0);
+  });
+
+  // The shipped bundle loads exceljs from node_modules (rolldown --external exceljs): bundled,
+  // its dependencies' old Buffer() calls would print a DeprecationWarning on every run.
+  const bin = new URL('../../dist/bin/ats-audit.js', import.meta.url);
+  it.skipIf(!existsSync(bin))('the bundled binary writes the workbook with nothing on stderr but its own lines', () => {
+    const file = join(dir, 'bundle.xlsx');
+    const r = spawnSync(process.execPath, [bin.pathname, '10.0.0.0/33', '-o', file], { encoding: 'utf8', timeout: 30_000 });
+    expect(r.status, r.stderr).toBe(2);
+    expect(r.stderr.trimEnd().split('\n')).toEqual([
+      'ats-audit: argument 1: "10.0.0.0/33": prefix length must be 0-32',
+      `ats-audit: wrote 1 unit(s) to ${file} (xlsx)`,
+    ]);
+    expect(readXlsx(readFileSync(file)).sheet('Units').rows[1]?.[COLUMN_NAMES.indexOf('verdict')]).toBe('unreachable');
   });
 });
