@@ -98,7 +98,7 @@ function verdictStyle(v: Verdict) {
 }
 
 /** Display length of a cell, for its column's width. */
-function shownLength(value: XlsxValue, kind: ColumnKind, name: string): number {
+function shownLength(value: XlsxValue, name: string): number {
   if (value === null) return 0;
   if (typeof value === 'number') return name === 'load_amps' ? value.toFixed(1).length : String(value).length;
   return value.richText[0]?.text.length ?? 0;
@@ -118,7 +118,7 @@ export async function writeXlsx(results: readonly AuditResult[], meta: XlsxMeta,
 
   const sorted = inReportOrder(results);
   const filter = `$A$1:$${columnLetter(COLUMNS.length)}$${sorted.length + 1}`;
-  // The autofilter's range as Excel itself records it: the sheet-local hidden name
+  // The autofilter's range as Excel itself records it: the sheet-local built-in name
   // _xlnm._FilterDatabase. LibreOffice shows no filter buttons without it. exceljs's streaming
   // writer can only write global names, so its defined-names model is given directly (the
   // xlsx tests check the name is there, local to sheet 0).
@@ -152,7 +152,7 @@ function writeUnits(book: Book, sorted: readonly AuditResult[]): void {
   const widths = COLUMNS.map((c) => c.name.length);
   for (const r of sorted) {
     COLUMNS.forEach((c, i) => {
-      widths[i] = Math.max(widths[i] ?? 0, shownLength(cellValue(c.kind, c.value(r)), c.kind, c.name));
+      widths[i] = Math.max(widths[i] ?? 0, shownLength(cellValue(c.kind, c.value(r)), c.name));
     });
   }
   const lastColumn = columnLetter(COLUMNS.length);
