@@ -12,6 +12,7 @@ import { barScale, countBySite, MIN_SEGMENT, renderSiteChart, VERDICT_COLORS, ty
 import { html } from '../../src/report/html-escape.js';
 import { CONTENT_SECURITY_POLICY, renderHtml } from '../../src/report/html.js';
 import { inReportOrder } from '../../src/report/order.js';
+import { debianProgram } from '../helpers/debian-program.js';
 import {
   FLEET,
   FLEET_WITH_HOSTILE,
@@ -271,11 +272,9 @@ describe('renderHtml: content', () => {
 // report; the PNG must be a real picture showing the verdict colours. Set
 // ATS_AUDIT_SCREENSHOT=path/to.png to keep the screenshot (and the page, as path/to.html).
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
+// Skipped where chromium is not installed, except in CI (where its absence fails).
+const chromiumProgram = debianProgram('chromium', 'chromium');
 const BROWSER_TIMEOUT_MS = 90_000;
-
-if (!HAVE_CHROMIUM) console.warn('report-html: chromium not installed: apt-get install chromium (skipping the screenshot test)');
 
 interface Png {
   readonly width: number;
@@ -339,14 +338,14 @@ function countColor(png: Png, hex: string): number {
   return n;
 }
 
-describe.skipIf(!HAVE_CHROMIUM)('renderHtml in headless chromium (skipped where chromium is not installed: apt-get install chromium)', () => {
+describe.skipIf(chromiumProgram.skip)('renderHtml in headless chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ats-audit-html-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function chromium(...args: string[]) {
     // A fresh profile, and nothing that would reach the network on its own.
     return spawnSync(
-      CHROMIUM,
+      chromiumProgram.require(),
       [
         '--headless',
         '--no-sandbox',
