@@ -38,8 +38,8 @@ export const XLSX_SHEETS = ['Units', 'Summary', 'Run'] as const;
 /** Longest text a cell may hold (Excel's limit); longer text is cut and ends with `…`. */
 export const XLSX_MAX_CELL_CHARS = 32_767;
 
-/** Number format per numeric column: amps keep their one decimal, as in the CSV. */
-const NUMBER_FORMATS: Readonly<Record<string, string>> = { port: '0', load_amps: '0.0', voltage_a: '0.##', voltage_b: '0.##' };
+/** Number format per numeric column (others: General): amps keep their one decimal, as in the CSV. */
+const NUMBER_FORMATS: Readonly<Record<string, string>> = { port: '0', load_amps: '0.0' };
 
 /** Columns whose long sentences wrap inside a wide column instead of running off. */
 const WRAPPED = new Set(['reason', 'action']);
@@ -174,7 +174,10 @@ function writeUnits(book: Book, sorted: readonly AuditResult[]): void {
     COLUMNS.forEach((c, i) => {
       const cell = row.getCell(i + 1);
       if (c.name === 'verdict') cell.style = verdictStyle(r.finding.verdict);
-      else if (c.kind === 'number' && cell.value !== null) cell.numFmt = NUMBER_FORMATS[c.name] ?? 'General';
+      else if (c.kind === 'number' && cell.value !== null) {
+        const format = NUMBER_FORMATS[c.name];
+        if (format) cell.numFmt = format;
+      }
       else if (WRAPPED.has(c.name) && cell.value !== null) cell.alignment = { wrapText: true, vertical: 'top' };
     });
     // Committed rows are serialised and dropped: memory stays flat however large the fleet.

@@ -79,7 +79,8 @@ describe('xlsx report: Units sheet', () => {
     expect(get('name')).toMatchObject({ type: 'inlineStr', value: trap.target.name, hasFormula: false });
     expect(get('sys_location')?.value).toBe(trap.identity?.sysLocation);
     expect(get('port')).toMatchObject({ type: undefined, value: 1161, numFmt: '0' });
-    expect(get('voltage_a')).toMatchObject({ type: undefined, value: 229.5 });
+    expect(get('voltage_a')).toMatchObject({ type: undefined, value: 229.5, numFmt: 'General' });
+    expect(get('voltage_b')).toMatchObject({ type: undefined, value: 0, numFmt: 'General' });
     expect(get('load_amps')).toMatchObject({ type: undefined, value: 4, numFmt: '0.0' });
     // No formula element in any part of the file, and no formula-string cell type.
     for (const [path, xml] of (await book()).parts) {
