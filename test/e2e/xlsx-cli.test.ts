@@ -82,6 +82,19 @@ describe('ats-audit with the xlsx format', () => {
     expect(bytes.includes(Buffer.from(COMMUNITY))).toBe(false);
   });
 
+  it('a community given with --community is named as the source in the Run sheet, never written', async () => {
+    const file = join(dir, 'cli-community.xlsx');
+    const cap = byteIo(false);
+    const code = await main(['-i', inventory, ...FAST, '--community', COMMUNITY, '--rate', '500', '-o', file], { ...cap.io, env: {} });
+    expect(code).toBe(3);
+    const bytes = readFileSync(file);
+    const book = readXlsx(bytes);
+    const run = Object.fromEntries(book.sheet('Run').rows.slice(1).map((r) => [r[0], r[1]]));
+    expect(run).toMatchObject({ default_credentials: '--community', rate_per_second: '500' });
+    for (const [path, xml] of book.parts) expect(xml, path).not.toContain(COMMUNITY);
+    expect(bytes.includes(Buffer.from(COMMUNITY))).toBe(false);
+  });
+
   it('--format xlsx to a pipe writes the workbook bytes to stdout', async () => {
     const cap = byteIo(false);
     const code = await main(['-i', inventory, ...FAST, '--format', 'xlsx'], cap.io);
