@@ -108,7 +108,7 @@ function shownLength(value: XlsxValue, name: string): number {
  * Writes the workbook to `out` and resolves when it is complete. Units are sorted worst
  * verdict first (the order of every report) whatever order they come in.
  */
-export async function writeXlsx(results: readonly AuditResult[], meta: XlsxMeta, out: Writable): Promise<void> {
+export async function writeXlsx(results: readonly AuditResult[], meta: XlsxMeta, out: Writable): Promise<XlsxStats> {
   // Loaded on first use: the CLI needs it only for this format.
   const { default: ExcelJS } = await import('exceljs');
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
@@ -125,10 +125,16 @@ export async function writeXlsx(results: readonly AuditResult[], meta: XlsxMeta,
   Object.defineProperty(book.definedNames, 'model', {
     get: () => [{ name: '_xlnm._FilterDatabase', localSheetId: 0, ranges: [`Units!${filter}`] }],
   });
-  writeUnits(book, sorted);
+  const pauses = await writeUnits(book, sorted);
   writeSummary(book, sorted);
   writeRun(book, sorted, meta);
   await book.commit();
+  return { pauses };
+}
+
+export interface XlsxStats {
+  /** How often writing the Units sheet waited for the compressor to catch up. */
+  readonly pauses: number;
 }
 
 /** The workbook as bytes (see writeXlsx). */
@@ -147,7 +153,30 @@ export async function renderXlsx(results: readonly AuditResult[], meta: XlsxMeta
 
 type Book = InstanceType<typeof import('exceljs').stream.xlsx.WorkbookWriter>;
 
-function writeUnits(book: Book, sorted: readonly AuditResult[]): void {
+/** Rows written between two looks at the zip's backlog. */
+const ROWS_PER_TURN = 256;
+/** Uncompressed sheet XML allowed to wait for the zip's compressor before writing pauses. */
+const MAX_BACKLOG_BYTES = 1 << 20;
+
+interface Backlog {
+  readonly _writableState?: { readonly length?: number };
+  once(event: 'drain', listener: () => void): unknown;
+}
+
+/**
+ * Where a sheet's XML waits for the compressor: exceljs writes each committed row into the
+ * zip entry's input stream, which never tells it to wait (exceljs ignores backpressure), so
+ * without a pause the whole sheet would queue there. Internals of exceljs 4.4 and archiver 5:
+ * undefined if they change, and writing then goes on without pauses (a test checks the pauses
+ * happen: test/report/xlsx.test.ts).
+ */
+export function sheetBacklog(sheet: unknown): Backlog | undefined {
+  const input = (sheet as { stream?: { pipes?: unknown[] } }).stream?.pipes?.[0] as Backlog | undefined;
+  return typeof input?._writableState?.length === 'number' && typeof input.once === 'function' ? input : undefined;
+}
+
+/** Writes the Units sheet; resolves to how often it paused for the compressor. */
+async function writeUnits(book: Book, sorted: readonly AuditResult[]): Promise<number> {
   // Widths need every value's length before the first row is written: one pass over the results.
   const widths = COLUMNS.map((c) => c.name.length);
   for (const r of sorted) {
@@ -169,6 +198,8 @@ function writeUnits(book: Book, sorted: readonly AuditResult[]): void {
     cell.style = HEADER_STYLE;
   });
   header.commit();
+  let written = 0;
+  let pauses = 0;
   for (const r of sorted) {
     const row = sheet.addRow(COLUMNS.map((c) => cellValue(c.kind, c.value(r))));
     COLUMNS.forEach((c, i) => {
@@ -180,10 +211,19 @@ function writeUnits(book: Book, sorted: readonly AuditResult[]): void {
       }
       else if (WRAPPED.has(c.name) && cell.value !== null) cell.alignment = { wrapText: true, vertical: 'top' };
     });
-    // Committed rows are serialised and dropped: memory stays flat however large the fleet.
+    // Committed rows are serialised and dropped; their XML waits for the compressor, so let it
+    // catch up now and then: memory stays flat however large the fleet.
     row.commit();
+    if (++written % ROWS_PER_TURN === 0) {
+      const backlog = sheetBacklog(sheet);
+      if (backlog && (backlog._writableState?.length ?? 0) > MAX_BACKLOG_BYTES) {
+        await new Promise<void>((resolve) => backlog.once('drain', resolve));
+        pauses += 1;
+      }
+    }
   }
   sheet.commit();
+  return pauses;
 }
 
 function writeSummary(book: Book, sorted: readonly AuditResult[]): void {

@@ -5,7 +5,8 @@ import { COLUMNS, COLUMN_NAMES } from '../../src/report/columns.js';
 import { formatForExtension, reportFormat } from '../../src/report/formats.js';
 import { countBySite, NO_SITE, VERDICT_COLORS } from '../../src/report/html-chart.js';
 import { escapeControls } from '../../src/report/sanitize.js';
-import { columnLetter, forXlsxText, renderXlsx, XLSX_MAX_CELL_CHARS, XLSX_SHEETS } from '../../src/report/xlsx.js';
+import { columnLetter, forXlsxText, renderXlsx, writeXlsx, XLSX_MAX_CELL_CHARS, XLSX_SHEETS } from '../../src/report/xlsx.js';
+import { Writable } from 'node:stream';
 import { renderContext } from '../fixtures/results.js';
 import { SPREADSHEET_FLEET, trap } from '../fixtures/spreadsheet-traps.js';
 import { readXlsx, type XlsxBook } from '../helpers/xlsx-reader.js';
@@ -181,3 +182,26 @@ describe('xlsx format registration', () => {
     expect(readXlsx(bytes).sheet('Run').rows).toContainEqual(['retries', '1']);
   });
 });
+
+describe('xlsx report: memory', () => {
+  it('pauses for the compressor instead of queueing the sheet: exceljs and archiver internals still as expected', async () => {
+    // 2,048 units make about 3 MiB of sheet XML, three times the backlog allowed.
+    const many = Array.from({ length: 2048 }, (_, i): AuditResult => {
+      const r = SPREADSHEET_FLEET[i % SPREADSHEET_FLEET.length]!;
+      return { ...r, target: { ...r.target, host: `10.1.${i >> 8}.${i & 255}` } };
+    });
+    let bytes = 0;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        bytes += chunk.length;
+        done();
+      },
+    });
+    const finished = new Promise((resolve) => sink.on('finish', resolve));
+    const stats = await writeXlsx(many, META, sink);
+    await finished;
+    expect(stats.pauses).toBeGreaterThan(0);
+    expect(bytes).toBeGreaterThan(10_000);
+  }, 60_000);
+});
+
