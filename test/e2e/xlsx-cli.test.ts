@@ -63,7 +63,7 @@ describe('ats-audit with the xlsx format', () => {
     const cap = byteIo(false);
     const code = await main(['-i', inventory, ...FAST, '-o', file], cap.io);
     expect(code).toBe(3);
-    expect(cap.stderr()).toContain(`wrote ${fleet.units.length} unit(s) to ${file} (xlsx)`);
+    expect(cap.stderr()).toContain(`wrote ${file} (xlsx): ${fleet.units.length} units:`);
     // Atomic write: no temporary file left beside it.
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
     const bytes = readFileSync(file);
@@ -124,7 +124,7 @@ describe('ats-audit with the xlsx format', () => {
     expect(r.status, r.stderr).toBe(2);
     expect(r.stderr.trimEnd().split('\n')).toEqual([
       'ats-audit: argument 1: "10.0.0.0/33": prefix length must be 0-32',
-      `ats-audit: wrote 1 unit(s) to ${file} (xlsx)`,
+      `ats-audit: wrote ${file} (xlsx): 1 unit: 0 at-risk, 0 unknown, 1 unreachable, 0 safe-to-upgrade, 0 not-affected, 0 not-ats`,
     ]);
     expect(readXlsx(readFileSync(file)).sheet('Units').rows[1]?.[COLUMN_NAMES.indexOf('verdict')]).toBe('unreachable');
   });
