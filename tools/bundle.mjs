@@ -14,6 +14,9 @@ const BIN = join(DIR, 'ats-audit.js');
 await build({
   input: 'dist/src/cli/bin.js',
   platform: 'node',
+  // Loaded from node_modules when an .xlsx is read or written: bundled, its dependencies' old
+  // Buffer() calls would sit outside node_modules and Node would print a DeprecationWarning.
+  external: ['exceljs'],
   logLevel: 'warn',
   onLog: (level, log) => process.stderr.write(`rolldown ${level}: ${log.message}\n`),
   output: {

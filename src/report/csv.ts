@@ -1,6 +1,9 @@
 // CSV report: a header row, then one row per unit, columns as in columns.ts.
-// Records end with CRLF (RFC 4180; what spreadsheets expect). Untrusted text cells go
-// through forCsvCell; numbers and enum words the tool produces are written as they are.
+// Records end with CRLF (RFC 4180; what spreadsheets expect). Every text cell (the header,
+// device and inventory text, enum words) is quoted and numbers are not, so an import that
+// keeps quoted fields as text (LibreOffice's "Format quoted field as text"; docs/formats.md)
+// keeps versions, serials and names exactly, and still reads port, voltages and amps as
+// numbers. A blank cell is empty, unquoted. Untrusted text goes through forCsvCell.
 
 import { stringify } from 'csv-stringify/sync';
 import type { AuditResult } from '../audit/audit-result.js';
@@ -13,16 +16,26 @@ export interface CsvOptions {
 }
 
 function cell(kind: 'text' | 'enum' | 'number', value: Cell): string | number {
-  if (value === undefined) return '';
-  if (kind === 'text' && typeof value === 'string') return forCsvCell(value);
-  return value;
+  if (value === undefined || value === '') return '';
+  if (kind === 'number') {
+    // A number column's value is a number, written unquoted (amps keep their one decimal below).
+    const n = Number(value);
+    if (Number.isFinite(n)) return n;
+  }
+  return kind === 'text' ? forCsvCell(String(value)) : String(value);
 }
+
+const LOAD_AMPS = COLUMN_NAMES.indexOf('load_amps');
 
 export function renderCsv(results: readonly AuditResult[], opts: CsvOptions = {}): string {
   const rows = results.map((r) => COLUMNS.map((c) => cell(c.kind, c.value(r))));
   return stringify([[...COLUMN_NAMES], ...rows], {
     bom: opts.bom ?? false,
     record_delimiter: 'windows',
+    quoted_string: true,
+    quoted_empty: false,
+    // Amps with one decimal, as in every format (4.0, not 4).
+    cast: { number: (n, ctx) => (ctx.column === LOAD_AMPS ? n.toFixed(1) : String(n)) },
     // Text cells never hold a raw CR or LF (forCsvCell escapes them); quote any that might.
     quote_record_delimiter: true,
   });

@@ -9,6 +9,7 @@ import { renderJson } from './json.js';
 import { ndjsonLine, renderNdjson } from './ndjson.js';
 import { renderPrometheus } from './prometheus.js';
 import { renderTable } from './table.js';
+import { renderXlsx } from './xlsx.js';
 
 // Every report format in one place: the CLI's --format choices, the extension that picks a
 // format for --output, and how to render. A streaming format also writes each unit as it
@@ -24,9 +25,11 @@ export interface RenderContext {
   readonly excel?: boolean;
   /** With --baseline: the comparison, summarised by the table and the JSON report. */
   readonly baseline?: Comparison;
+  /** The run's settings as name/value pairs, for formats that record them (xlsx). No secrets. */
+  readonly settings?: ReadonlyArray<readonly [name: string, value: string]>;
 }
 
-export interface ReportFormat {
+interface ReportFormatBase {
   readonly name: string;
   /** File extensions that select this format for --output. */
   readonly extensions: readonly string[];
@@ -35,10 +38,23 @@ export interface ReportFormat {
    * only for such a format: they are a score of objects per unit, held until the end.
    */
   readonly showsRaw: boolean;
-  readonly render: (results: readonly AuditResult[], ctx: RenderContext) => string;
-  /** One unit, as soon as it is known; for streaming formats only. */
+  /** One unit, as soon as it is known; for streaming text formats only. */
   readonly line?: (result: AuditResult, ctx: RenderContext) => string;
 }
+
+/** A report that is text: written to a file or to the terminal as it is. */
+export interface TextReportFormat extends ReportFormatBase {
+  readonly render: (results: readonly AuditResult[], ctx: RenderContext) => string;
+  readonly bytes?: undefined;
+}
+
+/** A report that is bytes (a zip): for a file or a pipe, never for a terminal. */
+export interface BinaryReportFormat extends ReportFormatBase {
+  readonly bytes: (results: readonly AuditResult[], ctx: RenderContext) => Promise<Uint8Array>;
+  readonly render?: undefined;
+}
+
+export type ReportFormat = TextReportFormat | BinaryReportFormat;
 
 export const REPORT_FORMATS = [
   {
@@ -76,13 +92,21 @@ export const REPORT_FORMATS = [
     render: (results, ctx) =>
       renderHtml(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories }),
   },
+  {
+    name: 'xlsx',
+    extensions: ['xlsx'],
+    showsRaw: false,
+    bytes: (results, ctx) =>
+      renderXlsx(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories, settings: ctx.settings }),
+  },
 ] as const satisfies readonly ReportFormat[];
 
 export type FormatName = (typeof REPORT_FORMATS)[number]['name'];
 export const FORMAT_NAMES = REPORT_FORMATS.map((f) => f.name) as FormatName[];
 
-export function reportFormat(name: FormatName): ReportFormat {
-  return REPORT_FORMATS.find((f) => f.name === name)!;
+/** The format of that name, with its exact shape (text or binary) when the name is a literal. */
+export function reportFormat<N extends FormatName>(name: N): Extract<(typeof REPORT_FORMATS)[number], { name: N }> & ReportFormat {
+  return REPORT_FORMATS.find((f) => f.name === name) as Extract<(typeof REPORT_FORMATS)[number], { name: N }> & ReportFormat;
 }
 
 export function formatForExtension(file: string): FormatName | undefined {

@@ -65,6 +65,11 @@ const BAR_AREA = WIDTH - LABEL_WIDTH - TOTAL_WIDTH - 12;
 const LEGEND_HEIGHT = 34;
 const ROW_HEIGHT = 30;
 const BAR_HEIGHT = 20;
+/**
+ * Every segment is at least this wide, so a site with a handful of units stays visible beside
+ * one with thousands: a segment is MIN_SEGMENT plus its share of what is left (see barScale).
+ */
+export const MIN_SEGMENT = 8;
 /** Widest site name drawn, in terminal-style columns; the full name is in a tooltip and in the table. */
 const SITE_LABEL_MAX = 28;
 
@@ -88,6 +93,19 @@ function fillOf(v: Verdict): string {
   return v === 'at-risk' ? 'url(#hatch-at-risk)' : VERDICT_COLORS[v].fill;
 }
 
+/**
+ * Pixels per unit, after each segment's MIN_SEGMENT: the largest scale at which every site's
+ * bar (MIN_SEGMENT per non-empty segment, plus its units) fits in the bar area.
+ */
+export function barScale(sites: readonly SiteCounts[]): number {
+  return Math.min(
+    ...sites.map((s) => {
+      const segments = VERDICTS.filter((v) => s.byVerdict[v] > 0).length;
+      return s.total === 0 ? Infinity : (BAR_AREA - MIN_SEGMENT * segments) / s.total;
+    }),
+  );
+}
+
 function bar(s: SiteCounts, row: number, perUnit: number): string {
   const y = LEGEND_HEIGHT + row * ROW_HEIGHT;
   const barY = y + (ROW_HEIGHT - BAR_HEIGHT) / 2;
@@ -103,7 +121,7 @@ function bar(s: SiteCounts, row: number, perUnit: number): string {
   for (const v of VERDICTS) {
     const n = s.byVerdict[v];
     if (n === 0) continue;
-    const w = n * perUnit;
+    const w = MIN_SEGMENT + n * perUnit;
     parts.push(`<rect x="${px(x)}" y="${px(barY)}" width="${px(w)}" height="${BAR_HEIGHT}" fill="${fillOf(v)}"><title>${html(`${name}: ${n} ${v}`)}</title></rect>`);
     // A count only where it fits; the tooltip, the total and the table below always have it.
     if (w >= 10 + 8 * String(n).length) {
@@ -120,8 +138,7 @@ function bar(s: SiteCounts, row: number, perUnit: number): string {
 /** The picture, or '' when there are no units. `titleId` must be unique in the page. */
 export function renderSiteChart(sites: readonly SiteCounts[], titleId = 'fleet-chart'): string {
   if (sites.length === 0) return '';
-  const max = Math.max(...sites.map((s) => s.total));
-  const perUnit = BAR_AREA / max;
+  const perUnit = barScale(sites);
   const height = LEGEND_HEIGHT + sites.length * ROW_HEIGHT + 6;
   const desc = sites
     .map((s) => `${s.site === undefined ? NO_SITE : escapeControls(s.site)}: ${VERDICTS.filter((v) => s.byVerdict[v] > 0).map((v) => `${s.byVerdict[v]} ${v}`).join(', ')}`)

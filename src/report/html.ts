@@ -80,8 +80,8 @@ td.load{white-space:nowrap}
 td.fw{min-width:6.5em}
 .scroll{overflow-x:auto}
 .sub{display:block;color:var(--muted);font-size:.92em}
-/* An address cut at any character reads as a different address. */
-.host{white-space:nowrap}
+/* An address, a version or a serial cut at any character reads as a different one. */
+.host,.nobreak{white-space:nowrap;overflow-wrap:normal}
 footer{margin-top:28px;color:var(--muted);font-size:.85em}
 footer dl{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:8px 0 0}
 footer dd{margin:0}
@@ -205,12 +205,17 @@ function withSub(main: string | undefined, sub: string | undefined, subClass = '
   return `${text(main)}${sub ? `<span class="${subClass}">${html(sub)}</span>` : ''}`;
 }
 
+/** Text that must not wrap inside (a version, a serial, a model), or the blank mark. */
+function whole(s: string | undefined): string {
+  return s ? `<span class="nobreak">${html(s)}</span>` : BLANK;
+}
+
 function firmware(r: AuditResult): string {
   const aos = r.identity?.aosVersion;
   const app = r.identity?.appVersion;
   if (!aos && !app) return BLANK;
-  // A non-breaking space keeps the word with its version in a narrow column.
-  return `AOS&nbsp;${text(aos)}<span class="sub">app&nbsp;${text(app)}</span>`;
+  // Each line is kept whole (.nobreak): a version cut in the middle reads as another version.
+  return `<span class="nobreak">AOS ${text(aos)}</span><span class="sub nobreak">app ${text(app)}</span>`;
 }
 
 function load(r: AuditResult): string {
@@ -230,7 +235,11 @@ const UNIT_COLUMNS: readonly UnitColumn[] = [
   { header: 'Verdict', cell: (r) => badge(r.finding.verdict) },
   { header: 'Unit', cell: unitCell },
   { header: 'Site', className: 'site', cell: (r) => withSub(r.target.site, r.identity?.sysLocation) },
-  { header: 'Model', className: 'model', cell: (r) => withSub(r.identity?.model, r.identity?.serial, 'sub mono') },
+  {
+    header: 'Model',
+    className: 'model',
+    cell: (r) => `${whole(r.identity?.model)}${r.identity?.serial ? `<span class="sub mono nobreak">${html(r.identity.serial)}</span>` : ''}`,
+  },
   { header: 'Firmware', className: 'fw', cell: firmware },
   { header: 'Primary', cell: (r) => text(r.finding.facts?.primarySource) },
   { header: 'Secondary live', cell: (r) => text(r.finding.facts?.secondaryLive) },

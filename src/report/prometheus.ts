@@ -3,16 +3,20 @@
 // writes it atomically, which the collector needs) and alert on the series.
 //
 // Choices, and why:
+// - A unit's identity is the labels host, port, name, site: what the inventory says, never
+//   what the unit answered. So a unit keeps the same series whatever it answers — at risk
+//   today, unreachable tomorrow — and `changes()`, `max_over_time()` and `for:` see one
+//   history. Model, serial and firmware (what the unit says) live on ats_audit_unit_info
+//   alone, to join on when needed; that series exists only while the unit answers, and
+//   changes identity when its firmware changes, by design.
 // - The verdict is a state set (as kube-state-metrics does for pod phase): one series per
-//   unit per verdict, 1 for the unit's verdict and 0 for the others. The series of a unit
-//   never appear or vanish when its verdict changes, so `== 1` alerts resolve cleanly and
-//   `changes()`/`sum by (verdict)` just work; one series with the verdict as a label would
-//   go stale and reappear under another label set on every change.
-// - Unit labels are host, port, name, site, model, serial; an unknown one is left out, which
-//   Prometheus treats the same as an empty value. Everything else about the unit (firmware)
-//   is on ats_audit_unit_info, to join on when needed, so firmware upgrades do not churn the
-//   other series.
-// - yes/no facts are 1/0; an unknown fact has no sample (absent means "not known").
+//   unit per verdict, 1 for the unit's verdict and 0 for the others. A unit's six verdict
+//   series stay while the unit is in the report, whatever its verdict, so `== 1` alerts
+//   resolve cleanly. They vanish when the unit leaves the inventory, and the yes/no and
+//   amperes series below vanish while the fact is unknown: absence means "not known", not 0.
+// - An unknown label value (no name or site in the inventory) is left out, which Prometheus
+//   treats the same as an empty value.
+// - yes/no facts are 1/0; an unknown fact has no sample.
 // - No sample timestamps: the textfile collector rejects them. The run time is a metric.
 // - Device text goes through escapeControls before the exposition escaping: it keeps label
 //   values valid UTF-8 (no lone surrogates) and free of bidi tricks in dashboards.
@@ -42,19 +46,30 @@ interface Family {
   readonly samples: readonly Sample[];
 }
 
-/** Every metric family written, in file order, with its HELP text: the list docs/formats.md follows. */
-export const PROMETHEUS_METRICS = [
+/** The per-unit metric families, in file order, with their HELP text (see renderUnitMetrics). */
+export const UNIT_METRICS = [
   ['ats_audit_unit_verdict', 'Verdict of the unit: 1 for its verdict, 0 for the others (one series per verdict).'],
-  ['ats_audit_unit_info', 'Firmware and hardware of the unit as it reports them; always 1.'],
+  ['ats_audit_unit_info', 'Model, serial, firmware and hardware of the unit as it reports them; always 1; absent while it does not answer.'],
   ['ats_audit_secondary_live', 'Secondary input of the Rack ATS is live (1) or not (0); absent when unknown.'],
   ['ats_audit_load_attached', 'Load attached to the Rack ATS output (1) or not (0); absent when unknown.'],
   ['ats_audit_load_amperes', 'Output current of the Rack ATS in amperes; absent when unknown.'],
+] as const;
+
+/** The families about the run as a whole, written after the per-unit ones. */
+export const RUN_METRICS = [
   ['ats_audit_units', 'Units audited in the last run, by verdict.'],
   ['ats_audit_last_run_timestamp_seconds', 'When the last audit run finished, in seconds since the Unix epoch.'],
   ['ats_audit_build_info', 'Version of ats-audit that wrote this file; always 1.'],
 ] as const;
 
-type MetricName = (typeof PROMETHEUS_METRICS)[number][0];
+/** Every metric family of the .prom report, in file order: the list docs/formats.md follows. */
+export const PROMETHEUS_METRICS = [...UNIT_METRICS, ...RUN_METRICS] as const;
+
+/** The labels every per-unit series carries (where known), and nothing else names a unit. */
+export const UNIT_LABELS = ['host', 'port', 'name', 'site'] as const;
+
+type UnitMetricName = (typeof UNIT_METRICS)[number][0];
+type RunMetricName = (typeof RUN_METRICS)[number][0];
 
 /** Label value per the exposition format: backslash, double quote and line feed are escaped. */
 export function escapeLabelValue(s: string): string {
@@ -75,15 +90,16 @@ function present(pairs: ReadonlyArray<readonly [string, string | undefined]>): L
   return pairs.filter((p): p is readonly [string, string] => p[1] !== undefined && p[1] !== '');
 }
 
-/** The labels that name a unit on every per-unit series. */
+/**
+ * The labels that name a unit on every per-unit series (UNIT_LABELS): from the target as
+ * given, never from what the unit answered, so they do not change when it stops answering.
+ */
 function unitLabels(r: AuditResult): Labels {
   return present([
     ['host', untrusted(r.target.host)],
     ['port', String(r.target.port)],
     ['name', untrusted(r.target.name)],
     ['site', untrusted(r.target.site)],
-    ['model', untrusted(r.identity?.model)],
-    ['serial', untrusted(r.identity?.serial)],
   ]);
 }
 
@@ -106,14 +122,13 @@ function yesNo(v: YesNoUnknown | undefined): number | undefined {
   return v === 'yes' ? 1 : v === 'no' ? 0 : undefined;
 }
 
-function families(results: readonly AuditResult[], meta: PrometheusMeta, units: readonly AuditResult[]): Family[] {
+function unitFamilies(units: readonly AuditResult[]): Family[] {
   const perUnit = (value: (r: AuditResult) => number | undefined, extra: (r: AuditResult) => Labels = () => []): Sample[] =>
     units.flatMap((r) => {
       const v = value(r);
       return v === undefined ? [] : [{ labels: [...unitLabels(r), ...extra(r)], value: v }];
     });
-  const summary = summarize(results);
-  const samples: Record<MetricName, Sample[]> = {
+  const samples: Record<UnitMetricName, Sample[]> = {
     ats_audit_unit_verdict: units.flatMap((r) =>
       VERDICTS.map((v) => ({ labels: [...unitLabels(r), ['verdict', v] as const], value: r.finding.verdict === v ? 1 : 0 })),
     ),
@@ -121,6 +136,8 @@ function families(results: readonly AuditResult[], meta: PrometheusMeta, units: 
       (r) => (r.identity ? 1 : undefined),
       (r) =>
         present([
+          ['model', untrusted(r.identity?.model)],
+          ['serial', untrusted(r.identity?.serial)],
           ['aos_version', untrusted(r.identity?.aosVersion)],
           ['aos_file', untrusted(r.identity?.aosFile)],
           ['app_version', untrusted(r.identity?.appVersion)],
@@ -136,35 +153,56 @@ function families(results: readonly AuditResult[], meta: PrometheusMeta, units: 
       const amps = formatAmps(r.finding.facts?.loadAmps);
       return amps === undefined ? undefined : Number(amps);
     }),
+  };
+  return UNIT_METRICS.map(([name, help]) => ({ name, help, samples: samples[name] }));
+}
+
+function runFamilies(results: readonly AuditResult[], meta: PrometheusMeta): Family[] {
+  const summary = summarize(results);
+  const samples: Record<RunMetricName, Sample[]> = {
     ats_audit_units: VERDICTS.map((v) => ({ labels: [['verdict', v] as const], value: summary.byVerdict[v] })),
     ats_audit_last_run_timestamp_seconds: [{ labels: [], value: meta.generatedAt.getTime() / 1000 }],
     ats_audit_build_info: [{ labels: [['version', escapeControls(meta.version)] as const], value: 1 }],
   };
-  return PROMETHEUS_METRICS.map(([name, help]) => ({ name, help, samples: samples[name] }));
+  return RUN_METRICS.map(([name, help]) => ({ name, help, samples: samples[name] }));
+}
+
+function familyLines(f: Family): string[] {
+  return [`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} gauge`, ...f.samples.map((s) => formatSample(f.name, s))];
 }
 
 /**
- * The report as a .prom file. Units are written in the order given; a unit whose labels
- * repeat an earlier one's (the same host and port listed twice) is left out with a comment,
- * since one duplicate series makes the collector drop the whole file. Fleet totals count
- * every unit.
+ * The per-unit metric families (UNIT_METRICS, each with its HELP and TYPE lines) for these
+ * results, as exposition text ending in a newline: what `ats-audit serve` exposes too. Units
+ * come in the order given; a unit whose labels repeat an earlier one's (the same host and
+ * port listed twice) is left out with a `#` comment line, since one duplicate series makes
+ * Prometheus and the textfile collector reject the whole exposition.
  */
-export function renderPrometheus(results: readonly AuditResult[], meta: PrometheusMeta): string {
+export function renderUnitMetrics(results: readonly AuditResult[]): string {
+  const { units, comments } = distinctUnits(results);
+  return `${[...comments, ...unitFamilies(units).flatMap(familyLines)].join('\n')}\n`;
+}
+
+function distinctUnits(results: readonly AuditResult[]): { units: AuditResult[]; comments: string[] } {
   const seen = new Set<string>();
   const units: AuditResult[] = [];
-  const lines: string[] = [];
+  const comments: string[] = [];
   for (const r of results) {
     const key = labelKey(unitLabels(r));
     if (seen.has(key)) {
-      lines.push(`# ats-audit: left out a second unit with the same labels: ${escapeControls(targetKey(r.target))}`);
+      comments.push(`# ats-audit: left out a second unit with the same labels: ${escapeControls(targetKey(r.target))}`);
       continue;
     }
     seen.add(key);
     units.push(r);
   }
-  for (const f of families(results, meta, units)) {
-    lines.push(`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} gauge`);
-    for (const s of f.samples) lines.push(formatSample(f.name, s));
-  }
-  return `${lines.join('\n')}\n`;
+  return { units, comments };
+}
+
+/**
+ * The report as a .prom file: the per-unit families (renderUnitMetrics), then the run's.
+ * Fleet totals count every unit, duplicates included.
+ */
+export function renderPrometheus(results: readonly AuditResult[], meta: PrometheusMeta): string {
+  return `${renderUnitMetrics(results)}${runFamilies(results, meta).flatMap(familyLines).join('\n')}\n`;
 }

@@ -534,7 +534,7 @@ describe('check: inventories, stdin, formats, -q, and errors that point to check
     const w = fakeWorld({ '127.0.80.1': always(B_PULLED) });
     const csv = await check(['127.0.80.1', '-f', 'csv', '-q'], w.deps);
     expect(csv.code).toBe(0);
-    expect(csv.stdout.split('\n')[0]).toMatch(/^host,port,name,site,verdict,reason/);
+    expect(csv.stdout.split('\n')[0]).toMatch(/^"host","port","name","site","verdict","reason"/);
     expect(csv.stdout).toContain('READY: a listed package may be flashed now');
     expect(csv.stderr).toBe('');
     const nd = await check(['127.0.80.1', '-f', 'ndjson', '-q'], w.deps);

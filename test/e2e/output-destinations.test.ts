@@ -197,7 +197,7 @@ describe('--output destinations that are written', () => {
     expect(r.code).toBe(4);
     expect(lstatSync(link).isSymbolicLink()).toBe(true);
     expect(readlinkSync(link)).toBe(target);
-    expect(readFileSync(target, 'utf8')).toMatch(/^host,port,/);
+    expect(readFileSync(target, 'utf8')).toMatch(/^"host","port",/);
     expect(statSync(target).mode & 0o777).toBe(0o640);
     // No temporary file left in either directory.
     expect(readdirSync(elsewhere)).toEqual(['real.csv']);
@@ -219,7 +219,7 @@ describe('--output destinations that are written', () => {
       writeFileSync(file, 'OLD');
       chmodSync(file, mode);
       expect((await run([closed, '-o', file])).code).toBe(4);
-      expect(readFileSync(file, 'utf8')).toMatch(/^host,port,/);
+      expect(readFileSync(file, 'utf8')).toMatch(/^"host","port",/);
       expect(statSync(file).mode & 0o777).toBe(mode);
     }
   });
@@ -230,7 +230,7 @@ describe('--output destinations that are written', () => {
     chownSync(file, 4321, 4322);
     chmodSync(file, 0o640);
     expect((await run([closed, '-o', file])).code).toBe(4);
-    expect(readFileSync(file, 'utf8')).toMatch(/^host,port,/);
+    expect(readFileSync(file, 'utf8')).toMatch(/^"host","port",/);
     expect(statSync(file)).toMatchObject({ uid: 4321, gid: 4322 });
     expect(statSync(file).mode & 0o777).toBe(0o640);
   });
@@ -247,7 +247,7 @@ describe('--output destinations that are written', () => {
       const r = await running;
       expect(r.code).toBe(1);
       expect(r.stderr).toMatch(/cannot write .*gone\/r\.csv \(ENOENT\), nor a copy in the temporary directory \(ENOENT\): the report follows on standard output/);
-      expect(r.stdout).toMatch(new RegExp(`^host,port,.*\\n127\\.0\\.0\\.1,${agentPort},`, 's'));
+      expect(r.stdout).toMatch(new RegExp(`^"host","port",.*\\n"127\\.0\\.0\\.1",${agentPort},`, 's'));
     } finally {
       if (saved === undefined) delete process.env.TMPDIR;
       else process.env.TMPDIR = saved;
@@ -261,7 +261,7 @@ describe('--output destinations that are written', () => {
       for (const o of ['-', '/dev/stdout']) {
         const r = await run([closed, '-o', o, '-f', 'csv']);
         expect(r.code).toBe(4);
-        expect(r.stdout).toMatch(/^host,port,.*\n127\.0\.0\.1,9,/s);
+        expect(r.stdout).toMatch(/^"host","port",.*\n"127\.0\.0\.1",9,/s);
       }
       expect(existsSync(join(dir, '-'))).toBe(false);
     } finally {
@@ -285,7 +285,7 @@ describe('--output destinations that are written', () => {
     expect(r.stderr).toContain(`cannot write ${out} (ENOENT)`);
     expect(saved, r.stderr).toBeDefined();
     expect(saved!.startsWith(tmpdir())).toBe(true);
-    expect(readFileSync(saved!, 'utf8')).toMatch(new RegExp(`^host,port,.*\\n127\\.0\\.0\\.1,${agentPort},`, 's'));
+    expect(readFileSync(saved!, 'utf8')).toMatch(new RegExp(`^"host","port",.*\\n"127\\.0\\.0\\.1",${agentPort},`, 's'));
     expect(statSync(saved!).mode & 0o777).toBe(0o600);
     rmSync(dirname(saved!), { recursive: true });
   });

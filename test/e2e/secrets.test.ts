@@ -79,8 +79,8 @@ describe('secrets never appear in any output', () => {
     expect(audited).toBe(18);
     // The run really used the secrets: units behind every profile were audited.
     const csv = readFileSync(join(dir, 'report.csv'), 'utf8');
-    expect(csv).toMatch(/^127\.0\.58\.1,.*AP7722A/m); // default profile (community from the environment)
-    expect(csv).toMatch(/^127\.0\.58\.3,.*AP7750A/m); // SNMPv3 authPriv profile
+    expect(csv).toMatch(/^"127\.0\.58\.1",.*AP7722A/m); // default profile (community from the environment)
+    expect(csv).toMatch(/^"127\.0\.58\.3",.*AP7750A/m); // SNMPv3 authPriv profile
     expect(csv).toMatch(/SNMPv3: authentication failed or wrong key/);
     expect(csv).toMatch(/unknown profile ""nosuch""/); // CSV doubles the quotes
   });

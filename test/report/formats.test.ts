@@ -11,6 +11,7 @@ import { formatSummary, summarize } from '../../src/report/summary.js';
 import { renderTable, shouldUseColor } from '../../src/report/table.js';
 import { displayWidth } from '../../src/report/text-width.js';
 import * as fx from '../fixtures/results.js';
+import { trap } from '../fixtures/spreadsheet-traps.js';
 
 // ---------------------------------------------------------------------------------------------
 // Fixtures: the shared ones (test/fixtures/results.ts), with the differences these assertions
@@ -205,12 +206,41 @@ describe('renderCsv', () => {
   it('adds a byte order mark only when asked', () => {
     expect(text.startsWith('\ufeff')).toBe(false);
     const withBom = renderCsv(ALL, { bom: true });
-    expect(withBom.startsWith('\ufeffhost,port,')).toBe(true);
+    expect(withBom.startsWith('\ufeff"host","port",')).toBe(true);
     expect(csvRows(withBom)).toEqual(rows);
   });
 
   it('writes just the header for no units', () => {
-    expect(renderCsv([])).toBe(`${COLUMN_NAMES.join(',')}\r\n`);
+    expect(renderCsv([])).toBe(`${COLUMN_NAMES.map((n) => `"${n}"`).join(',')}\r\n`);
+  });
+
+  it('quotes every text cell and no number, so "quoted field as text" keeps versions and serials', () => {
+    const [header, ...records] = renderCsv([trap, atRisk1U, unreachable]).split('\r\n').filter((l) => l !== '');
+    expect(header).toBe(COLUMN_NAMES.map((n) => `"${n}"`).join(','));
+    // The trap unit: every field as written, split on the commas between fields.
+    const fields = (line: string) => (parse(line) as string[][])[0]!;
+    const raw = (line: string) => line.match(/("(?:[^"]|"")*"|[^,]*)(?:,|$)/g)!.map((f) => f.replace(/,$/, '')).slice(0, COLUMNS.length);
+    for (const line of records) {
+      const values = fields(line);
+      const written = raw(line);
+      expect(written).toHaveLength(COLUMNS.length);
+      COLUMNS.forEach((c, i) => {
+        const w = written[i]!;
+        if (values[i] === '') expect(w, c.name).toBe('');
+        else if (c.kind === 'number') expect(w, c.name).toMatch(/^-?\d+(\.\d+)?$/);
+        else expect(w, c.name).toMatch(/^".*"$/s);
+      });
+    }
+    const trapLine = records.find((l) => l.startsWith('"10.0.0.77"'))!;
+    expect(trapLine).toContain(',"2.5.1",');
+    expect(trapLine).toContain(',"00012345",');
+    expect(trapLine).toContain(',"1/2",');
+    expect(trapLine).toContain(',"01.02",');
+    expect(trapLine).toContain(',1161,');
+    expect(trapLine).toContain(',229.5,0,');
+    // Amps keep their one decimal, unquoted.
+    expect(trapLine).toContain(',4.0,');
+    expect(trapLine).toContain(`,"'=HYPERLINK(""http://evil.example/"",""click"")",`);
   });
 });
 

@@ -8,10 +8,11 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { AuditResult } from '../../src/audit/audit-result.js';
 import { VERDICTS } from '../../src/audit/finding.js';
 import { formatForExtension, reportFormat } from '../../src/report/formats.js';
-import { VERDICT_COLORS } from '../../src/report/html-chart.js';
+import { barScale, countBySite, MIN_SEGMENT, renderSiteChart, VERDICT_COLORS, type SiteCounts } from '../../src/report/html-chart.js';
 import { html } from '../../src/report/html-escape.js';
 import { CONTENT_SECURITY_POLICY, renderHtml } from '../../src/report/html.js';
 import { inReportOrder } from '../../src/report/order.js';
+import { debianProgram } from '../helpers/debian-program.js';
 import {
   FLEET,
   FLEET_WITH_HOSTILE,
@@ -178,6 +179,33 @@ describe('renderHtml: content', () => {
     expect(bars[3]).toContain('>(no site)</text>');
   });
 
+  it('keeps a site with one unit visible beside one with thousands, every bar inside the picture', () => {
+    const zero = Object.fromEntries(VERDICTS.map((v) => [v, 0])) as SiteCounts['byVerdict'];
+    const sites: SiteCounts[] = [
+      { site: 'big', byVerdict: { ...zero, 'at-risk': 1, 'safe-to-upgrade': 9000, 'not-ats': 999 }, total: 10_000 },
+      { site: 'small', byVerdict: { ...zero, unknown: 1 }, total: 1 },
+      { site: 'mixed', byVerdict: { ...zero, 'at-risk': 1, unknown: 1, unreachable: 1, 'safe-to-upgrade': 1, 'not-affected': 1, 'not-ats': 9995 }, total: 10_000 },
+    ];
+    const svg = renderSiteChart(sites);
+    const bars = [...svg.matchAll(/<g class="site-bar">([\s\S]*?)<\/g>/g)].map((m) => m[1] ?? '');
+    const rects = (bar: string) => [...bar.matchAll(/<rect x="([\d.]+)" y="[\d.]+" width="([\d.]+)"/g)].map((m) => ({ x: Number(m[1]), w: Number(m[2]) }));
+    for (const bar of bars) {
+      const r = rects(bar);
+      for (const { w } of r) expect(w).toBeGreaterThanOrEqual(MIN_SEGMENT);
+      const end = Math.max(...r.map(({ x, w }) => x + w));
+      // Label column 220 px, bar area up to 960 - 56 - 12; the total is drawn after the bar.
+      expect(end).toBeLessThanOrEqual(960 - 56 - 12 + 220 + 0.1);
+    }
+    expect(rects(bars[1]!)).toHaveLength(1);
+    expect(bars[1]).toMatch(/<text class="total"[^>]*>1<\/text>/);
+    // Larger counts still get wider segments.
+    const big = rects(bars[0]!);
+    expect(big[1]!.w).toBeGreaterThan(big[2]!.w);
+    expect(big[2]!.w).toBeGreaterThan(big[0]!.w);
+    expect(barScale(sites)).toBeGreaterThan(0);
+    expect(countBySite([])).toEqual([]);
+  });
+
   it('cuts a long site name in the picture but not in the table', () => {
     const long = { ...atRisk1U, target: { ...atRisk1U.target, site: 'Frankfurt am Main, Hanauer Landstraße 300, hall 4' } };
     const doc = renderHtml([long], META);
@@ -200,7 +228,8 @@ describe('renderHtml: content', () => {
     expect(rows[0]?.[2]).toContain('10.0.0.66');
     const first = rows[1]?.[2] ?? '';
     expect(first).toContain('<th scope="row"><strong>ats-r12</strong><span class="sub mono host">10.0.0.10</span></th>');
-    expect(first).toContain('AOS&nbsp;v3.7.4<span class="sub">app&nbsp;v3.7.1</span>');
+    expect(first).toContain('<span class="nobreak">AOS v3.7.4</span><span class="sub nobreak">app v3.7.1</span>');
+    expect(first).toContain('<span class="nobreak">AP7721</span><span class="sub mono nobreak">5A1234E01234</span>');
     expect(first).toContain(`<td class="load">yes<span class="sub">4.2 A</span></td>`);
     expect(first).toContain(html(atRisk1U.finding.reason));
     expect(first).toContain(html(atRisk1U.finding.action));
@@ -243,11 +272,9 @@ describe('renderHtml: content', () => {
 // report; the PNG must be a real picture showing the verdict colours. Set
 // ATS_AUDIT_SCREENSHOT=path/to.png to keep the screenshot (and the page, as path/to.html).
 
-const CHROMIUM = '/usr/bin/chromium';
-const HAVE_CHROMIUM = existsSync(CHROMIUM);
+// Skipped where chromium is not installed, except in CI (where its absence fails).
+const chromiumProgram = debianProgram('chromium', 'chromium');
 const BROWSER_TIMEOUT_MS = 90_000;
-
-if (!HAVE_CHROMIUM) console.warn('report-html: chromium not installed: apt-get install chromium (skipping the screenshot test)');
 
 interface Png {
   readonly width: number;
@@ -311,14 +338,14 @@ function countColor(png: Png, hex: string): number {
   return n;
 }
 
-describe.skipIf(!HAVE_CHROMIUM)('renderHtml in headless chromium (skipped where chromium is not installed: apt-get install chromium)', () => {
+describe.skipIf(chromiumProgram.skip)('renderHtml in headless chromium', () => {
   const dir = mkdtempSync(join(tmpdir(), 'ats-audit-html-'));
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   function chromium(...args: string[]) {
     // A fresh profile, and nothing that would reach the network on its own.
     return spawnSync(
-      CHROMIUM,
+      chromiumProgram.require(),
       [
         '--headless',
         '--no-sandbox',
@@ -371,6 +398,31 @@ describe.skipIf(!HAVE_CHROMIUM)('renderHtml in headless chromium (skipped where 
       expect(parsed.filter((t) => !ALLOWED_TAGS.has(t.name)).map((t) => t.name)).toEqual([]);
       expect(parsed.flatMap((t) => t.attrs.filter(([k]) => /^on/i.test(k)))).toEqual([]);
       expect(run.stdout).toContain('&lt;script&gt;alert(1)&lt;/script&gt;');
+    },
+    BROWSER_TIMEOUT_MS + 10_000,
+  );
+  it(
+    'never breaks a version, a serial or a model in the middle, even in a narrow window',
+    () => {
+      const long: AuditResult = {
+        ...FLEET[3]!,
+        identity: { ...FLEET[3]!.identity, model: 'AP7722A-EXTRA-LONG-MODEL', serial: '5A1234E01234567890ABCDEF', aosVersion: 'v3.7.4-rc.20240101.1234', appVersion: 'v3.7.1-beta.20240101.5678' },
+      };
+      // The report itself runs no script (its CSP forbids it); this copy, for measuring only,
+      // drops the CSP and counts the line boxes of every no-break span after layout.
+      const page = renderHtml([long, ...FLEET], META)
+        .replace(/<meta http-equiv="Content-Security-Policy"[^>]*>/, '')
+        .replace(
+          '</body>',
+          `<script>const spans=[...document.querySelectorAll('.nobreak')];document.body.setAttribute('data-spans',spans.length);document.body.setAttribute('data-broken',spans.filter((e)=>e.getClientRects().length!==1).map((e)=>e.textContent).join('|'));</script></body>`,
+        );
+      const measure = join(dir, 'measure.html');
+      writeFileSync(measure, page);
+      const run = chromium('--window-size=480,2000', '--dump-dom', `file://${measure}`);
+      expect(run.error, run.stderr).toBeUndefined();
+      const spans = Number(/data-spans="(\d+)"/.exec(run.stdout)?.[1]);
+      expect(spans).toBeGreaterThanOrEqual(3 * (FLEET.length + 1) - 6);
+      expect(/data-broken="([^"]*)"/.exec(run.stdout)?.[1]).toBe('');
     },
     BROWSER_TIMEOUT_MS + 10_000,
   );

@@ -45,7 +45,7 @@ describe('renderNdjson', () => {
 
 describe('REPORT_FORMATS', () => {
   it('has every format once, with distinct extensions', () => {
-    expect(FORMAT_NAMES).toEqual(['table', 'csv', 'json', 'ndjson', 'prometheus', 'html']);
+    expect(FORMAT_NAMES).toEqual(['table', 'csv', 'json', 'ndjson', 'prometheus', 'html', 'xlsx']);
     const extensions = REPORT_FORMATS.flatMap((f) => [...f.extensions]);
     expect(new Set(extensions).size).toBe(extensions.length);
     for (const ext of extensions) expect(ext).toMatch(/^[a-z0-9]+$/);
@@ -65,7 +65,8 @@ describe('REPORT_FORMATS', () => {
     expect(formatForExtension('ats_audit.prom')).toBe('prometheus');
     expect(formatForExtension('fleet.htm')).toBe('html');
     expect(formatForExtension('fleet.json')).toBe('json');
-    expect(formatForExtension('fleet.xlsx')).toBeUndefined();
+    expect(formatForExtension('fleet.xlsx')).toBe('xlsx');
+    expect(formatForExtension('fleet.xls')).toBeUndefined();
   });
 
   it('streams ndjson: line by line gives the same text as rendering at the end', () => {
@@ -88,7 +89,7 @@ describe('--excel: CSV with a byte order mark', () => {
     writeFileAtomic(file, csv.render(FLEET, renderContext({ excel: true })));
     const bytes = readFileSync(file);
     expect([...bytes.subarray(0, 3)]).toEqual([0xef, 0xbb, 0xbf]);
-    expect(bytes.subarray(3, 12).toString('latin1')).toBe('host,port');
+    expect(bytes.subarray(3, 16).toString('latin1')).toBe('"host","port"');
     const rows = parse(bytes, { columns: true, bom: true }) as Array<Record<string, string>>;
     expect(rows.find((r) => r.host === atRisk2U.target.host)?.site).toBe('Zürich Süd');
     expect(rows.find((r) => r.host === unknown2U.target.host)?.site).toBe('Zürich Süd');
@@ -98,7 +99,7 @@ describe('--excel: CSV with a byte order mark', () => {
 
   it('writes no byte order mark without --excel', () => {
     const text = csv.render(FLEET, renderContext());
-    expect(text.startsWith('host,port,')).toBe(true);
+    expect(text.startsWith('"host","port",')).toBe(true);
     expect(csv.render(FLEET, renderContext({ excel: true }))).toBe(`\ufeff${text}`);
   });
 });

@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import type { AuditResult } from '../../src/audit/audit-result.js';
 import { VERDICTS } from '../../src/audit/finding.js';
 import { formatForExtension, reportFormat } from '../../src/report/formats.js';
-import { escapeHelp, escapeLabelValue, PROMETHEUS_METRICS, renderPrometheus } from '../../src/report/prometheus.js';
+import { escapeHelp, escapeLabelValue, PROMETHEUS_METRICS, renderPrometheus, renderUnitMetrics, UNIT_LABELS, UNIT_METRICS } from '../../src/report/prometheus.js';
 import { escapeControls } from '../../src/report/sanitize.js';
+import { debianProgram } from '../helpers/debian-program.js';
 import {
   FLEET,
   FLEET_WITH_HOSTILE,
@@ -215,12 +216,41 @@ describe('renderPrometheus', () => {
     }
   });
 
-  it('labels each unit with host, port, name, site, model and serial where known', () => {
+  it('labels each unit with host, port, name and site only: what the inventory says', () => {
     const [first] = seriesOf('ats_audit_unit_verdict', atRisk1U);
-    expect(first?.labels).toEqual({ host: '10.0.0.10', port: '161', name: 'ats-r12', site: 'dc1', model: 'AP7721', serial: '5A1234E01234', verdict: 'at-risk' });
+    expect(first?.labels).toEqual({ host: '10.0.0.10', port: '161', name: 'ats-r12', site: 'dc1', verdict: 'at-risk' });
     expect(Object.keys(seriesOf('ats_audit_unit_verdict', unreachable)[0]?.labels ?? {})).toEqual(['host', 'port', 'verdict']);
-    expect(seriesOf('ats_audit_unit_verdict', unknown2U)[0]?.labels).toMatchObject({ port: '1161', site: 'Zürich Süd', model: 'AP7752' });
+    expect(seriesOf('ats_audit_unit_verdict', unknown2U)[0]?.labels).toEqual({ host: '10.0.1.2', port: '1161', name: 'ats-2u', site: 'Zürich Süd', verdict: 'at-risk' });
     expect(text).toContain('site="Zürich Süd"');
+    for (const [name] of UNIT_METRICS.filter(([n]) => n !== 'ats_audit_unit_info')) {
+      for (const s of samples(name)) expect(Object.keys(s.labels).filter((k) => k !== 'verdict').every((k) => (UNIT_LABELS as readonly string[]).includes(k)), name).toBe(true);
+    }
+  });
+
+  it('keeps one identity per unit whatever it answered: an at-risk unit that stops answering keeps its series', () => {
+    const answering = atRisk1U;
+    const silent: AuditResult = {
+      target: answering.target,
+      finding: { verdict: 'unreachable', reason: 'No answer after 2000 ms × 2 tries.', action: 'Check the address.' },
+      requests: 2,
+    };
+    const before = parseExposition(renderUnitMetrics([answering]));
+    const after = parseExposition(renderUnitMetrics([silent]));
+    const identities = (families: typeof before, name: string) => families.find((f) => f.name === name)?.samples.map((s) => JSON.stringify(s.labels));
+    // The six verdict series: the same label sets before and after, only the values move.
+    expect(identities(after, 'ats_audit_unit_verdict')).toEqual(identities(before, 'ats_audit_unit_verdict'));
+    const atRisk = (families: typeof before) => families.find((f) => f.name === 'ats_audit_unit_verdict')?.samples.find((s) => s.labels.verdict === 'at-risk')?.value;
+    expect([atRisk(before), atRisk(after)]).toEqual([1, 0]);
+    // What the unit said (model, serial) is on the info series alone, which goes while it is silent.
+    expect(before.find((f) => f.name === 'ats_audit_unit_info')?.samples[0]?.labels).toMatchObject({ model: 'AP7721', serial: '5A1234E01234' });
+    expect(after.find((f) => f.name === 'ats_audit_unit_info')?.samples).toEqual([]);
+  });
+
+  it('renders the per-unit families alone for `serve`, the .prom file adds the run families', () => {
+    const units = renderUnitMetrics(FLEET_WITH_HOSTILE);
+    expect(parseExposition(units).map((f) => f.name)).toEqual(UNIT_METRICS.map(([n]) => n));
+    expect(renderPrometheus(FLEET_WITH_HOSTILE, META).startsWith(units)).toBe(true);
+    expect(renderUnitMetrics([])).toBe(`${UNIT_METRICS.flatMap(([n, h]) => [`# HELP ${n} ${h}`, `# TYPE ${n} gauge`]).join('\n')}\n`);
   });
 
   it('describes firmware on an info series, for units that answered', () => {
@@ -282,9 +312,8 @@ describe('renderPrometheus', () => {
     expect(s?.labels).toMatchObject({
       name: escapeControls(HOSTILE_NAME),
       site: escapeControls(HOSTILE_SITE),
-      model: HOSTILE_MODEL,
-      serial: escapeControls(HOSTILE_SERIAL),
     });
+    expect(seriesOf('ats_audit_unit_info', hostile)[0]?.labels).toMatchObject({ model: HOSTILE_MODEL, serial: escapeControls(HOSTILE_SERIAL) });
     // The serial tries to close the label set and start a series of its own.
     expect(samples('ats_audit_unit_verdict').every((x) => x.labels.verdict !== undefined)).toBe(true);
     expect(seriesOf('ats_audit_unit_info', hostile)[0]?.labels.controller_firmware).toBe('line1\\nline2');
@@ -327,14 +356,15 @@ describe('renderPrometheus', () => {
   });
 });
 
-// Prometheus's own parser and linter, where Debian's `prometheus` package is installed:
-// exit 0 means it parsed and promtool found nothing to lint (names, HELP, units).
-const PROMTOOL = '/usr/bin/promtool';
+// Prometheus's own parser and linter (Debian's `prometheus` package): exit 0 means it parsed
+// and promtool found nothing to lint (names, HELP, units). Skipped where it is not installed,
+// except in CI.
+const promtool = debianProgram('promtool', 'prometheus');
 
-describe.skipIf(!existsSync(PROMTOOL))('renderPrometheus through promtool (skipped where it is not installed: apt-get install prometheus)', () => {
-  it('passes `promtool check metrics`', () => {
-    for (const results of [FLEET_WITH_HOSTILE, []]) {
-      const run = spawnSync(PROMTOOL, ['check', 'metrics'], { input: renderPrometheus(results, META), encoding: 'utf8', timeout: 15_000 });
+describe.skipIf(promtool.skip)('renderPrometheus through promtool', () => {
+  it('passes `promtool check metrics`, the whole file and the per-unit families alone', () => {
+    for (const text of [renderPrometheus(FLEET_WITH_HOSTILE, META), renderPrometheus([], META), renderUnitMetrics(FLEET_WITH_HOSTILE)]) {
+      const run = spawnSync(promtool.require(), ['check', 'metrics'], { input: text, encoding: 'utf8', timeout: 15_000 });
       expect(run.error).toBeUndefined();
       expect(`${run.stdout}${run.stderr}`).toBe('');
       expect(run.status).toBe(0);

@@ -24,6 +24,7 @@ import { targetKey, type AuditTarget, type Target } from '../../targets/target.j
 import { BaselineError, changeOf, compareWithBaseline, failOn, readBaselineFile, type Baseline, type Comparison } from '../../changes/baseline.js';
 import { formatChangeSummary } from '../../report/changes-text.js';
 import { loadAdvisorySet } from './advisories.js';
+import { reportSettings } from '../report-settings.js';
 import { UsageError, type Io } from '../io.js';
 import { communityOption, listedTargets, listFormat, writeTargetList } from '../list-targets.js';
 import { outputWidth, resolveFormat, type ScanArgs } from '../options.js';
@@ -40,7 +41,7 @@ export async function runScan(args: ScanArgs, io: Io, deps?: PollDeps): Promise<
   const out = reportOutput(run, args, io);
   const audited = await auditAll(run, out, args, io, deps);
   const comparison = run.baseline ? compareWithBaseline(run.baseline, audited.results) : undefined;
-  const delivered = writeReport(run, out, audited.results, comparison, args, io);
+  const delivered = await writeReport(run, out, audited.results, comparison, args, io);
   // A report nobody received never gets a verdict's exit code.
   return delivered ? exitCode(run, audited, comparison, args) : EXIT.internalError;
 }
@@ -78,6 +79,9 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const destination = args.output === undefined ? undefined : checkOutputFile(args.output, inputFiles(args, io));
   const advisories = loadAdvisorySet(args.advisory).map((a) => a.advisory);
   const format = resolveFormat(args, io.stdout.isTTY === true);
+  if (reportFormat(format).bytes && !args.output && !args.listTargets && io.stdout.isTTY === true) {
+    throw new UsageError(`--format ${format} writes a binary file: give --output FILE.${format}, or redirect standard output`);
+  }
   const baseline = args.baseline === undefined ? undefined : readBaseline(args.baseline);
   const built = await readTargets(args, io);
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
@@ -121,6 +125,7 @@ function reportOutput(run: PreparedRun, args: ScanArgs, io: Io): ReportOutput {
     // terminal: $COLUMNS if set, else the table's default.
     width: outputWidth(args.output ? {} : io.stdout, io.env),
     excel: args.excel,
+    settings: reportSettings(args, run.built.count, run.plan.defaultSource),
   };
   const { baseline } = run;
   const withChange = (r: AuditResult): AuditResult => (baseline ? { ...r, change: changeOf(baseline.units.get(targetKey(r.target)), r) } : r);
@@ -237,20 +242,21 @@ function inputFiles(args: ScanArgs, io: Io): InputFile[] {
  * The report at the end (streaming formats were written as they went), and the changes line.
  * False when the report could not be written where asked (it was saved elsewhere, and said so).
  */
-function writeReport(
+async function writeReport(
   run: PreparedRun,
   out: ReportOutput,
   results: readonly AuditResult[],
   comparison: Comparison | undefined,
   args: ScanArgs,
   io: Io,
-): boolean {
+): Promise<boolean> {
   let delivered = true;
   if (!out.stream) {
     // Every format lists units in the same order: worst verdict first, then site and host.
     const sorted = inReportOrder(results.map(out.withChange));
-    const rendered = out.renderer.render(sorted, { ...out.ctx, baseline: comparison });
-    const report = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+    const ctx = { ...out.ctx, baseline: comparison };
+    const rendered = out.renderer.bytes ? await out.renderer.bytes(sorted, ctx) : out.renderer.render(sorted, ctx);
+    const report = typeof rendered !== 'string' || rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
     if (run.destination) {
       const outcome = writeReportFile(run.destination, report);
       if (outcome.ok) {

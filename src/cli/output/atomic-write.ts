@@ -17,7 +17,7 @@ export interface KeepAttributes {
  * target is replaced. A replaced file keeps its mode (and owner, when running as root); a new
  * file gets 0666 less the umask, as any program would create it.
  */
-export function writeFileAtomic(file: string, data: string, keep?: KeepAttributes): void {
+export function writeFileAtomic(file: string, data: string | Uint8Array, keep?: KeepAttributes): void {
   const tmp = join(dirname(file), `.${basename(file)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
   let fd: number | undefined;
   try {

@@ -8,7 +8,7 @@ import { basename, join } from 'node:path';
  * to a new private directory under the temporary directory ($TMPDIR, else /tmp), keeping the
  * file's name. Returns the path written; throws when even that fails.
  */
-export function saveFallback(wanted: string, data: string): string {
+export function saveFallback(wanted: string, data: string | Uint8Array): string {
   const dir = mkdtempSync(join(tmpdir(), 'ats-audit-report-'));
   const file = join(dir, basename(wanted) || 'report');
   writeFileSync(file, data, { mode: 0o600, flag: 'wx' });

@@ -11,7 +11,7 @@ export type WriteOutcome =
  * Writes a report to a destination checked with `checkOutputFile`: atomically, through links,
  * keeping the old file's mode. On failure, saves it to a fallback file and says where.
  */
-export function writeReportFile(dest: FileDestination, data: string): WriteOutcome {
+export function writeReportFile(dest: FileDestination, data: string | Uint8Array): WriteOutcome {
   try {
     writeFileAtomic(dest.path, data, dest.existing);
     return { ok: true };
