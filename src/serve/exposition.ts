@@ -1,5 +1,5 @@
 import type { AuditResult } from '../audit/audit-result.js';
-import { escapeHelp, renderPrometheus } from '../report/prometheus.js';
+import { escapeHelp, renderUnitMetrics } from '../report/prometheus.js';
 
 // What /probe and /metrics answer, in the Prometheus text format (0.0.4). The unit's own
 // families come from the report's renderer (report/prometheus.ts), so a probe and a
@@ -26,7 +26,8 @@ export interface ProbeAnswer {
 
 /** One unit's families (as `--format prometheus`), then probe_success and probe_duration_seconds. */
 export function renderProbe(answer: ProbeAnswer, version: string): string {
-  const unit = renderPrometheus([answer.result], { version, generatedAt: answer.polledAt });
+  // The unit's families only: the fleet totals of a report file mean nothing for one probe.
+  const unit = renderUnitMetrics([answer.result]);
   const own = [
     family('ats_audit_probe_success', 'gauge', 'Whether the unit gave a usable SNMP answer (1) or not (0).', [['', probeSucceeded(answer.result) ? 1 : 0]]),
     family('ats_audit_probe_duration_seconds', 'gauge', 'How long polling the unit took, in seconds (of the poll whose result is shown: cached answers repeat it).', [

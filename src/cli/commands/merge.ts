@@ -60,6 +60,10 @@ export function validateMerge(a: Record<string, unknown>): MergeArgs {
 
 export async function runMerge(args: MergeArgs, io: Io, now: () => Date = () => new Date()): Promise<number> {
   const format = resolveFormat(args, io.stdout.isTTY === true);
+  const renderer = reportFormat(format);
+  if (renderer.bytes && !args.output && io.stdout.isTTY === true) {
+    throw new UsageError(`--format ${format} writes a binary file: give -o FILE.${format} or redirect standard output`);
+  }
   // The destination is checked first: never overwrite one of the reports being merged.
   const destination = args.output === undefined ? undefined : checkOutputFile(args.output, args.reports.map((path) => ({ option: 'merge', path })));
   const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(line, 400)}\n`);
@@ -86,8 +90,8 @@ export async function runMerge(args: MergeArgs, io: Io, now: () => Date = () => 
     width: outputWidth(args.output ? {} : io.stdout, io.env),
     excel: args.excel,
   };
-  const rendered = reportFormat(format).render(inReportOrder(results), ctx);
-  const text = rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+  const rendered = renderer.bytes ? await renderer.bytes(inReportOrder(results), ctx) : renderer.render(inReportOrder(results), ctx);
+  const text = typeof rendered !== 'string' || rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
   if (destination) {
     const outcome = writeReportFile(destination, text);
     if (!outcome.ok) {
