@@ -46,6 +46,17 @@ const WRAPPED = new Set(['reason', 'action']);
 const MIN_WIDTH = 6;
 const MAX_WIDTH = 48;
 const MAX_WRAPPED_WIDTH = 70;
+/** exceljs's default column width: a column of exactly this width is left out of the file. */
+const EXCELJS_DEFAULT_WIDTH = 9;
+
+/**
+ * The width to give exceljs: it writes no <col> for a column whose width equals its default,
+ * and the spreadsheet program's own default (8.43 in Excel) would then apply. A hair wider
+ * keeps every column's width in the file.
+ */
+function writtenWidth(width: number): number {
+  return width === EXCELJS_DEFAULT_WIDTH ? EXCELJS_DEFAULT_WIDTH + 0.25 : width;
+}
 
 /**
  * Untrusted text as cell text that reads back exactly as shown: controls, bidi characters,
@@ -191,7 +202,7 @@ async function writeUnits(book: Book, sorted: readonly AuditResult[]): Promise<n
   sheet.autoFilter = `A1:${lastColumn}${sorted.length + 1}`;
   sheet.columns = COLUMNS.map((c, i) => ({
     key: c.name,
-    width: Math.min(Math.max((widths[i] ?? 0) + 2, MIN_WIDTH), WRAPPED.has(c.name) ? MAX_WRAPPED_WIDTH : MAX_WIDTH),
+    width: writtenWidth(Math.min(Math.max((widths[i] ?? 0) + 2, MIN_WIDTH), WRAPPED.has(c.name) ? MAX_WRAPPED_WIDTH : MAX_WIDTH)),
   }));
   const header = sheet.addRow(COLUMNS.map((c) => text(c.name)));
   header.eachCell((cell) => {

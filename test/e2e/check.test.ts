@@ -21,6 +21,7 @@ import { AP7724 as RECORDED_AP7724, startFaultFleet, tableFromDescription, v as 
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { testPort } from '../helpers/test-net.js';
 
 // The pre-upgrade gate in-process. Most tests run against fake units whose answers change with
 // a fake clock (PollDeps injection: the simulator's own varbinds, served without a socket); one
@@ -340,7 +341,7 @@ describe('check: bad input is refused before any packet', () => {
 });
 
 describe('check --wait against the simulator on loopback', () => {
-  const PORT = 16280;
+  const PORT = testPort('e2e/check-agents');
   let fleet: RunningFleet | undefined;
   afterEach(async () => {
     await fleet?.stop();
@@ -571,7 +572,7 @@ describe('check: inventories, stdin, formats, -q, and errors that point to check
 });
 
 describe('check against the fault agent on loopback (issue 9, the seen failure)', () => {
-  const PORT = 16281;
+  const PORT = testPort('e2e/check-agents-2');
   let fleet: FaultFleet | undefined;
   afterEach(async () => {
     await fleet?.stop();

@@ -11,10 +11,11 @@ import { demoFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { BIN_NOTE } from '../helpers/built-bin.js';
+import { testPort } from '../helpers/test-net.js';
 
 // The command end to end against the simulated fleet on loopback (own address range and port,
 // so it can run beside the other socket tests).
-const PORT = 16181;
+const PORT = testPort('e2e/cli');
 const FAST = ['--timeout', '300', '--retries', '0'];
 
 let fleet: RunningFleet;

@@ -48,8 +48,9 @@ import {
   type GoodTemplate,
   type Rng,
 } from '../helpers/fault-agent.js';
+import { testPort } from '../helpers/test-net.js';
 
-const PORT = 16171;
+const PORT = testPort('e2e/garbage-fuzz');
 const BASE = '127.0.71.0';
 const env = (name: string, fallback: number) => {
   const n = Number(process.env[name]);

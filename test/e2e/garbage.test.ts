@@ -39,8 +39,9 @@ import {
   type FaultUnit,
   type GoodTemplate,
 } from '../helpers/fault-agent.js';
+import { testPort } from '../helpers/test-net.js';
 
-const PORT = 16170;
+const PORT = testPort('e2e/garbage');
 const BASE = '127.0.70';
 const TIMEOUT_MS = 300;
 const advisories = loadBundledAdvisories();

@@ -28,8 +28,9 @@ import {
   type FaultFleet,
   type FaultUnit,
 } from '../helpers/fault-agent.js';
+import { testPort } from '../helpers/test-net.js';
 
-const PORT = 16172;
+const PORT = testPort('e2e/hostile-text');
 const BASE = '127.0.72';
 const FAST = ['--timeout', '1000', '--retries', '0'];
 

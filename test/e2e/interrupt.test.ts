@@ -10,11 +10,12 @@ import { demoFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { BIN_NOTE } from '../helpers/built-bin.js';
+import { testPort } from '../helpers/test-net.js';
 
 // Interrupted runs lose nothing: every target is still reported, unfinished ones marked, and a
 // report file is always either the old one or a complete new one.
 
-const PORT = 16183;
+const PORT = testPort('e2e/interrupt');
 const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');
 let fleet: RunningFleet;
 let units: readonly SimUnit[];

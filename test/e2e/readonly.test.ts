@@ -32,8 +32,9 @@ import {
   type Fault,
   type FaultFleet,
 } from '../helpers/fault-agent.js';
+import { testPort } from '../helpers/test-net.js';
 
-const PORT = 16173;
+const PORT = testPort('e2e/readonly');
 const BASE = '127.0.72';
 const READ_PDUS = new Set(['GetRequest', 'GetNextRequest', 'GetBulkRequest']);
 const advisories = loadBundledAdvisories();

@@ -10,11 +10,12 @@ import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { ALL_SIM_V3_USERS, SIM_V3_USERS } from '../../tools/simulator/v3-users.js';
 import { captureIo } from '../helpers/capture-io.js';
 import { BIN_NOTE } from '../helpers/built-bin.js';
+import { testPort } from '../helpers/test-net.js';
 
 // Secrets never leak: every output of every kind of run (each format, to stdout and to files,
 // --verbose, errors of every sort, check, list-targets) is searched for every secret in use.
 
-const PORT = 16184;
+const PORT = testPort('e2e/secrets');
 const COMMUNITY = 'c0mmunity-S3CRET-dc1';
 const INLINE = 'inline-S3CRET-legacy';
 const WRONG_COMMUNITY = 'wr0ng-S3CRET-community';

@@ -9,6 +9,7 @@ import { main } from '../../src/cli/main.js';
 import { demoFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { testPort } from '../helpers/test-net.js';
 
 // End to end: simulated units, `ats-audit serve`, and a real Prometheus server scraping them
 // through examples/prometheus/scrape.yml (its relabelling as shipped; only the interval, the
@@ -20,7 +21,7 @@ const PROMETHEUS = ['/usr/bin/prometheus', '/usr/local/bin/prometheus'].find((p)
 const PROMTOOL = ['/usr/bin/promtool', '/usr/local/bin/promtool'].find((p) => existsSync(p));
 const MISSING = PROMETHEUS === undefined ? '(skipped: prometheus not found — install the Debian package prometheus)' : '';
 const PROM_ADDRESS = '127.0.133.1:19633';
-const PORT = 16233;
+const PORT = testPort('e2e/serve-prometheus');
 const SECRET = 'e2e-Qx7-community';
 const example = (f: string) => readFileSync(join(process.cwd(), 'examples', f), 'utf8');
 const hostPort = (u: SimUnit) => `${u.host}:${u.port}`;

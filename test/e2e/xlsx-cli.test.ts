@@ -10,11 +10,12 @@ import { COLUMN_NAMES } from '../../src/report/columns.js';
 import { demoFleet } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { readXlsx } from '../helpers/xlsx-reader.js';
+import { testPort } from '../helpers/test-net.js';
 
 // `ats-audit -o report.xlsx` and `--format xlsx` end to end against the demo fleet on
 // loopback (own address range and port), read back with the independent reader.
 
-const PORT = 16291;
+const PORT = testPort('e2e/xlsx-cli');
 const COMMUNITY = 'xlsx-s3cr3t-community';
 const FAST = ['--timeout', '300', '--retries', '0'];
 

@@ -7,10 +7,11 @@ import { scan, type ScanOptions } from '../../src/scan/scan.js';
 import { scaleFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import type { AuditTarget } from '../../src/targets/target.js';
+import { testPort } from '../helpers/test-net.js';
 
 // A fleet of 2,000 units with dead hosts and closed ports, in this process (127.6.0.0/16, own
 // port): open sockets never exceed the concurrency, and dead hosts wait out their timeouts together.
-const PORT = 16267;
+const PORT = testPort('scan/scan-scale');
 const UNITS = 2000;
 const advisories = loadBundledAdvisories();
 

@@ -9,12 +9,13 @@ import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { connectedDgram, SocketPool, type ConnectedSocket } from '../../src/snmp/connected-dgram.js';
 import type { AuditTarget } from '../../src/targets/target.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { testPort } from '../helpers/test-net.js';
 
 // What makes a scan cheap without changing what it finds: sockets reused from unit to unit,
 // a small window of fresh units with silent ones parked, raw readings only when shown, and
 // `scan` as the default command. Own addresses (127.0.68.0/24, 127.0.69.0/24) and port.
 
-const PORT = 16268;
+const PORT = testPort('scan/scan-speed');
 const advisories = loadBundledAdvisories();
 const openFds = () => readdirSync('/proc/self/fd').length;
 

@@ -13,8 +13,9 @@ import { SnmpRequestError } from '../../src/snmp/session.js';
 import { scaleFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import type { AuditTarget, Credentials } from '../../src/targets/target.js';
+import { testPort } from '../helpers/test-net.js';
 
-const PORT = 16295;
+const PORT = testPort('scan/sweep');
 const advisories = loadBundledAdvisories();
 const credentials: Credentials = { version: '2c', community: 'public' };
 const openFds = () => readdirSync('/proc/self/fd').length;

@@ -10,12 +10,13 @@ import { createExporter } from '../../src/serve/exporter.js';
 import { demoFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { testPort } from '../helpers/test-net.js';
 
 // The exporter against simulated units on loopback: the cache and single flight counted at the
 // simulator, secrets kept out of every answer and log line, --allow, an address in use, and a
 // SIGTERM while a probe is in flight (as a process).
 
-const PORT = 16230;
+const PORT = testPort('serve/exporter');
 const DEFAULT_SECRET = 'kT9-default-c0mmunity';
 const PROFILE_SECRET = 'pZ4-profile-c0mmunity';
 const bin = join(process.cwd(), 'dist', 'bin', 'ats-audit.js');

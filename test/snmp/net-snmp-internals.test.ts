@@ -6,6 +6,7 @@ import { demoFleet } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { SIM_V3_USERS } from '../../tools/simulator/v3-users.js';
 import { OBJECTS } from '../../src/poll/oid-map.js';
+import { testPort } from '../helpers/test-net.js';
 
 // Canary: src/snmp/ relies on three things net-snmp does not promise in its typings or docs.
 // package.json pins net-snmp to one exact version; when an upgrade changes any of these, this
@@ -18,7 +19,7 @@ import { OBJECTS } from '../../src/poll/oid-map.js';
 
 const require = createRequire(import.meta.url);
 const PINNED = '3.29.2';
-const PORT = 16290;
+const PORT = testPort('snmp/net-snmp-internals');
 const HOST = '127.0.90.1';
 
 /** A dgram module whose one socket records what net-snmp does with it and never answers. */

@@ -24,6 +24,7 @@ import {
   v3User,
 } from '../../src/snmp/v3.js';
 import { secretsOf, V3_AUTH_PROTOCOLS, V3_PRIV_PROTOCOLS, type Credentials, type V3Credentials } from '../../src/targets/target.js';
+import { testPort } from '../helpers/test-net.js';
 
 // SNMPv3 end to end: credentials -> net-snmp -> simulated unit (USM front + net-snmp agent)
 // -> auditOne -> the reason in the report. Loopback 127.0.67.0/24 only.
@@ -33,7 +34,7 @@ import { secretsOf, V3_AUTH_PROTOCOLS, V3_PRIV_PROTOCOLS, type Credentials, type
 // NODE_OPTIONS=--openssl-legacy-provider. That child shifts every address by 100.
 
 const CHILD = process.env.ATS_AUDIT_DES_CHILD === '1';
-const PORT = 16267;
+const PORT = testPort('snmp/snmpv3');
 const host = (n: number) => `127.0.67.${n + (CHILD ? 100 : 0)}`;
 
 const OPTIONS: ScanOptions = { timeoutMs: 500, retries: 0, concurrency: 1, advisories: loadBundledAdvisories() };

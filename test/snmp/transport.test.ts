@@ -12,10 +12,11 @@ import { openSession, SnmpRequestError, WATCHDOG_GRACE_MS, type SessionOptions }
 import { scaleFleet, type SimUnit } from '../../tools/simulator/fleet.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import type { AuditTarget, Credentials } from '../../src/targets/target.js';
+import { testPort } from '../helpers/test-net.js';
 
 // The transport on loopback: closed ports, the watchdog, --rate, interrupts, streaming.
 // This file's own addresses (127.0.66.0/24) and port, so it runs beside the other socket tests.
-const PORT = 16266;
+const PORT = testPort('snmp/transport');
 const advisories = loadBundledAdvisories();
 const credentials: Credentials = { version: '2c', community: 'public' };
 

@@ -12,8 +12,9 @@ import { auditOne, scan, type ScanOptions } from '../../src/scan/scan.js';
 import { datagramBudget } from '../../src/snmp/session.js';
 import type { AuditTarget, Credentials } from '../../src/targets/target.js';
 import { AP7724, startFaultFleet, tableFromDescription, v, within, type Fault, type FaultFleet, type FaultUnit } from '../helpers/fault-agent.js';
+import { testPort } from '../helpers/test-net.js';
 
-const PORT = 16293;
+const PORT = testPort('snmp/wire-faults');
 const advisories = loadBundledAdvisories();
 const TABLE = tableFromDescription(AP7724);
 const v3: Credentials = { version: '3', level: 'noAuthNoPriv', user: 'audit' };

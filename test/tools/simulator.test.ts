@@ -9,9 +9,10 @@ import { peekMessage } from '../../tools/simulator/pdu-peek.js';
 import { OTHER_SYS_OBJECT_IDS, sysDescr, unitVarbinds, type AtsDescription } from '../../tools/simulator/profiles.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { warmUp } from '../../tools/simulator/warm-up.js';
+import { testPort } from '../helpers/test-net.js';
 
 // This file's own loopback range and port, so it can run beside other socket tests.
-const PORT = 16171;
+const PORT = testPort('tools/simulator');
 const BASE = '127.0.42.1';
 
 const T = snmp.ObjectType;
