@@ -165,19 +165,7 @@ export class ConnectedSocket {
   deliver(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.state !== 'connected') return;
     this.received++;
-    this.options.peek?.(msg);
-    const oversized = oversizedUnsigned(msg);
-    if (oversized) {
-      this.options.onUndecodable?.(new Error(oversized));
-      return;
-    }
-    // net-snmp's listener throws on some malformed replies; thrown inside a socket listener
-    // that would end the whole process and every other unit's audit with it.
-    try {
-      this.onMessage?.(msg, rinfo);
-    } catch (error) {
-      this.options.onUndecodable?.(error);
-    }
+    handReply(msg, rinfo, this.options, this.onMessage);
   }
 
   failed(error: NodeJS.ErrnoException): void {
@@ -321,4 +309,29 @@ export function connectedDgram(target: UdpTarget, options: ConnectedDgramOptions
     createSocket: (type) =>
       new ConnectedSocket(pool ? pool.take(type) : new Carrier((options.dgram ?? dgram).createSocket(type)), type, target, options, pool),
   };
+}
+
+/**
+ * Hands one reply to net-snmp's listener. An unsigned value wider than 32 bits (which net-snmp
+ * would wrap) and anything the listener throws go to `onUndecodable`: net-snmp throws on some
+ * malformed replies, and thrown inside a socket listener that would end the whole process and
+ * every other unit's audit with it.
+ */
+export function handReply(
+  msg: Buffer,
+  rinfo: dgram.RemoteInfo,
+  options: Pick<ConnectedDgramOptions, 'peek' | 'onUndecodable'>,
+  listener: ((msg: Buffer, rinfo: dgram.RemoteInfo) => void) | undefined,
+): void {
+  options.peek?.(msg);
+  const oversized = oversizedUnsigned(msg);
+  if (oversized) {
+    options.onUndecodable?.(new Error(oversized));
+    return;
+  }
+  try {
+    listener?.(msg, rinfo);
+  } catch (error) {
+    options.onUndecodable?.(error);
+  }
 }

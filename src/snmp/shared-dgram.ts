@@ -1,6 +1,5 @@
 import dgram from 'node:dgram';
-import { oversizedUnsigned } from './ber-guard.js';
-import type { ConnectedDgramOptions, UdpTarget } from './connected-dgram.js';
+import { handReply, type ConnectedDgramOptions, type UdpTarget } from './connected-dgram.js';
 
 // One real UDP socket shared by many units, for sweeps. net-snmp is handed a per-unit object
 // (SharedUnitSocket) that sends through the shared socket and receives the replies whose
@@ -144,17 +143,7 @@ export class SharedUnitSocket {
 
   deliver(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this.closed) return;
-    this.options.peek?.(msg);
-    const oversized = oversizedUnsigned(msg);
-    if (oversized) {
-      this.options.onUndecodable?.(new Error(oversized));
-      return;
-    }
-    try {
-      this.onMessage?.(msg, rinfo);
-    } catch (error) {
-      this.options.onUndecodable?.(error);
-    }
+    handReply(msg, rinfo, this.options, this.onMessage);
   }
 
   failed(error: Error): void {
