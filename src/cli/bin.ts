@@ -32,7 +32,7 @@ main(argv).then(
 /**
  * Exits as soon as what was written to stdout and stderr has gone out (writes to a pipe are
  * asynchronous), rather than when the event loop drains: after a large scan that means closing
- * up to a thousand idle UDP sockets one by one, ~20–30 ms for nothing (the kernel closes them).
+ * up to a thousand idle UDP sockets one by one, for nothing (the kernel closes them).
  * A report that did not reach stdout never exits with the verdict's code.
  */
 function exitOnceFlushed(code: number): void {
