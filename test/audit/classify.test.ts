@@ -4,7 +4,7 @@ import { classify } from '../../src/audit/classify.js';
 import { evaluate } from '../../src/audit/evaluate.js';
 import type { RawValue, Reading } from '../../src/poll/reading.js';
 import { sysDescr } from '../../tools/simulator/profiles.js';
-import { AP7724, AP7724_READING, AP7724_SYSDESCR } from '../fixtures/units.js';
+import { AP4423_SYSDESCR, AP7724, AP7724_READING, AP7724_SYSDESCR } from '../fixtures/units.js';
 
 const s = (value: string): RawValue => ({ type: 'string', value });
 const i = (value: number): RawValue => ({ type: 'integer', value });
@@ -102,7 +102,7 @@ describe('classify', () => {
 
   it('recognises the AP44xx line by sysObjectID', () => {
     const d = classify({
-      sysDescr: s('APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6 PN:apc_hw05_aos_646.bin AF1:v6.4.7 AN1:apc_hw05_ats4g_647.bin MN:AP4423 HR:R01 SN: <private> MD:06/09/2018)'),
+      sysDescr: s(AP4423_SYSDESCR),
       sysObjectID: oid('1.3.6.1.4.1.318.1.3.32'),
     });
     expect(d.kind).toBe('ats');
