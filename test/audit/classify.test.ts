@@ -3,39 +3,21 @@ import { loadBundledAdvisories } from '../../src/audit/advisory.js';
 import { classify } from '../../src/audit/classify.js';
 import { evaluate } from '../../src/audit/evaluate.js';
 import type { RawValue, Reading } from '../../src/poll/reading.js';
+import { sysDescr } from '../../tools/simulator/profiles.js';
+import { AP4423_SYSDESCR, AP7724, AP7724_READING, AP7724_SYSDESCR } from '../fixtures/units.js';
 
 const s = (value: string): RawValue => ({ type: 'string', value });
 const i = (value: number): RawValue => ({ type: 'integer', value });
 const oid = (value: string): RawValue => ({ type: 'oid', value });
 
-const AP7724_DESCR =
-  'APC Web/SNMP Management Card (MB:v3.9.2 PF:v3.7.4 PN:apc_hw02_aos_374.bin AF1:v3.7.1 AN1:apc_hw02_g2ats_371.bin MN:AP7724 HR:R01 SN: 5A1516T15268 MD:04/18/2015)';
-
-/** A 2U AP7724 as the NUT dump shows it: preferred B, on B, 7.7 A on bank total. */
-const ap7724: Reading = {
-  sysDescr: s(AP7724_DESCR),
-  sysObjectID: oid('1.3.6.1.4.1.318.1.3.11'),
-  sysName: s('m-ups-04'),
-  sysLocation: s('DC1 row 12'),
-  atsIdentHardwareRev: s('R01'),
-  atsIdentFirmwareRev: s('3.0.5'),
-  atsIdentModelNumber: s('AP7724'),
-  atsIdentSerialNumber: s('5A1516T15268'),
-  cardAosVersion: s('v3.7.4'),
-  cardAppVersion: s('v3.7.1'),
-  atsConfigPreferredSource: i(2),
-  atsStatusCommStatus: i(2),
-  atsStatusSelectedSource: i(2),
-  atsStatusRedundancyState: i(2),
-  atsStatusSourceAStatus: i(2),
-  atsStatusSourceBStatus: i(2),
-  atsInputVoltageA: i(221),
-  atsInputVoltageB: i(221),
-  atsOutputCurrent: i(-1),
-  atsOutputBankCurrent: i(77),
-};
+/** The recorded 2U AP7724 (test/fixtures/units.ts) as a poll reads it: preferred B, on B, 7.7 A on bank total. */
+const ap7724: Reading = AP7724_READING;
 
 describe('classify', () => {
+  it('the fixture AP7724 description renders the recorded sysDescr (one unit, two forms)', () => {
+    expect(sysDescr(AP7724)).toBe(AP7724_SYSDESCR);
+  });
+
   it('reads a full 2U AP7724: identity, firmware, sources, bank current', () => {
     const d = classify(ap7724);
     expect(d.kind).toBe('ats');
@@ -120,7 +102,7 @@ describe('classify', () => {
 
   it('recognises the AP44xx line by sysObjectID', () => {
     const d = classify({
-      sysDescr: s('APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6 PN:apc_hw05_aos_646.bin AF1:v6.4.7 AN1:apc_hw05_ats4g_647.bin MN:AP4423 HR:R01 SN: <private> MD:06/09/2018)'),
+      sysDescr: s(AP4423_SYSDESCR),
       sysObjectID: oid('1.3.6.1.4.1.318.1.3.32'),
     });
     expect(d.kind).toBe('ats');
@@ -229,7 +211,7 @@ describe('classify: issue 9, a model must be a clean model string', () => {
   it('a blank model is "not said": sysDescr MN: stands in, and must itself be clean', () => {
     const d = classify({ ...ap7724, atsIdentModelNumber: s('\0\0\0') });
     expect(d.identity).toMatchObject({ model: 'AP7724', modelFrom: 'sysDescr' });
-    const bad = classify({ ...ap7724, atsIdentModelNumber: undefined, sysDescr: s(AP7724_DESCR.replace('MN:AP7724', 'MN:=1+1')) });
+    const bad = classify({ ...ap7724, atsIdentModelNumber: undefined, sysDescr: s(AP7724_SYSDESCR.replace('MN:AP7724', 'MN:=1+1')) });
     expect(bad.kind === 'ats' && bad.doubts?.model).toMatch(/sysDescr MN: the model "=1\+1" looks like a spreadsheet formula/);
   });
 });
@@ -266,7 +248,7 @@ describe('classify + evaluate: issue 9, "not an ATS" needs agreement too', () =>
   const advisories = loadBundledAdvisories();
   it('a PDU sysObjectID beside a sysDescr MN: naming a listed model is unknown, both named', () => {
     const f = evaluate(
-      classify({ sysDescr: s(AP7724_DESCR), sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') }),
+      classify({ sysDescr: s(AP7724_SYSDESCR), sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') }),
       advisories,
     );
     expect(f.verdict).toBe('unknown');
@@ -275,7 +257,7 @@ describe('classify + evaluate: issue 9, "not an ATS" needs agreement too', () =>
 
   it('a PDU whose MN: is its card (AP9631, not on any bulletin) stays not-ats', () => {
     const f = evaluate(
-      classify({ sysDescr: s(AP7724_DESCR.replace('MN:AP7724', 'MN:AP9631')), sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') }),
+      classify({ sysDescr: s(AP7724_SYSDESCR.replace('MN:AP7724', 'MN:AP9631')), sysObjectID: oid('1.3.6.1.4.1.318.1.3.4.8') }),
       advisories,
     );
     expect(f.verdict).toBe('not-ats');

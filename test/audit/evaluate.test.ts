@@ -3,11 +3,13 @@ import { loadBundledAdvisories, parseAdvisory } from '../../src/audit/advisory.j
 import type { AtsState, Device } from '../../src/audit/device.js';
 import { evaluate } from '../../src/audit/evaluate.js';
 import type { Verdict } from '../../src/audit/finding.js';
+import { classify } from '../../src/audit/classify.js';
+import { AP7724, AP7724_READING } from '../fixtures/units.js';
 
 const advisories = loadBundledAdvisories();
 
 /** A healthy, loaded AP7724 on primary A with both inputs live: the at-risk baseline. */
-function ats(state: Partial<AtsState> = {}, model: string | null = 'AP7724'): Device {
+function ats(state: Partial<AtsState> = {}, model: string | null = AP7724.model): Device {
   return {
     kind: 'ats',
     identity: model === null ? {} : { model },
@@ -25,13 +27,16 @@ function ats(state: Partial<AtsState> = {}, model: string | null = 'AP7724'): De
   };
 }
 
+/** The recorded 2U AP7724 (test/fixtures/units.ts) as classify() makes it: primary B, on B, 7.7 A of bank current. */
+const RECORDED_AP7724: Device = classify(AP7724_READING);
+
 type Row = [label: string, device: Device, verdict: Verdict, reason: RegExp, action?: RegExp];
 
 const table: Row[] = [
   ['loaded, primary A, B live', ats(), 'at-risk', /load 4\.2 A and secondary Source B is live/, /^Disconnect Source B \(secondary\) and run on primary Source A only \(procedure 1\), or remove all loads \(procedure 2\)/],
   [
     'loaded, primary B, A live (2U)',
-    ats({ preferredSource: 'B', selectedSource: 'B', outputAmps: 7.7, outputAmpsFrom: 'atsOutputBankCurrent' }),
+    RECORDED_AP7724,
     'at-risk',
     /secondary Source A is live/,
     /Disconnect Source A \(secondary\) and run on primary Source B only/,

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseSysDescr } from '../../src/audit/sysdescr.js';
+import { AP4423_SYSDESCR } from '../fixtures/units.js';
 import { HAS_SHARED, SHARED_REFERENCE, SKIP_NOTE } from '../helpers/shared-reference.js';
 
 describe('parseSysDescr on real card strings', () => {
@@ -25,7 +26,7 @@ describe('parseSysDescr on real card strings', () => {
 
   it('reads the AP4423 string and ignores an anonymised serial', () => {
     const d = parseSysDescr(
-      'APC Web/SNMP Management Card (MB:v4.1.0 PF:v6.4.6 PN:apc_hw05_aos_646.bin AF1:v6.4.7 AN1:apc_hw05_ats4g_647.bin MN:AP4423 HR:R01 SN: <private> MD:06/09/2018)',
+      AP4423_SYSDESCR,
     );
     expect(d.mn).toBe('AP4423');
     expect(d.an1).toBe('apc_hw05_ats4g_647.bin');

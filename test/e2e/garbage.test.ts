@@ -25,8 +25,8 @@ import { auditOne, type ScanOptions } from '../../src/scan/scan.js';
 import type { Credentials } from '../../src/targets/target.js';
 import { ERROR_STATUS } from '../helpers/ber.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { AP7724 } from '../fixtures/units.js';
 import {
-  AP7724,
   GOOD_TEMPLATES,
   startFaultFleet,
   tableFromDescription,

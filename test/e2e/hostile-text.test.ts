@@ -18,8 +18,8 @@ import { main } from '../../src/cli/main.js';
 import { COLUMNS } from '../../src/report/columns.js';
 import { MAX_TEXT } from '../../src/poll/poll-unit.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { AP7724 } from '../fixtures/units.js';
 import {
-  AP7724,
   GOOD_TEMPLATES,
   startFaultFleet,
   tableFromDescription,

@@ -20,8 +20,8 @@ import { main } from '../../src/cli/main.js';
 import { auditOne, scan } from '../../src/scan/scan.js';
 import { PDU, pduName } from '../helpers/ber.js';
 import { captureIo } from '../helpers/capture-io.js';
+import { AP7724 } from '../fixtures/units.js';
 import {
-  AP7724,
   GOOD_TEMPLATES,
   startFaultFleet,
   tableFromDescription,

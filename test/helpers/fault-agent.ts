@@ -7,8 +7,9 @@
 
 import dgram from 'node:dgram';
 import { OBJECTS, type ObjectKey } from '../../src/poll/oid-map.js';
-import { unitVarbinds, type AtsDescription, type CardFirmware, type UnitDescription } from '../../tools/simulator/profiles.js';
+import { unitVarbinds, type AtsDescription, type UnitDescription } from '../../tools/simulator/profiles.js';
 import type { Verdict } from '../../src/audit/finding.js';
+import { AP7724 } from '../fixtures/units.js';
 import {
   children,
   compareOids,
@@ -150,38 +151,6 @@ export function tableFromDescription(description: UnitDescription): AgentTable {
 
 // ---------------------------------------------------------------------------------------
 // Healthy units, with the verdict the audit must reach for each
-
-const card = (aos: string, app: string, manufactured: string, bootMonitor = 'v3.9.2'): CardFirmware => ({
-  hardware: 'hw02',
-  bootMonitor,
-  aos,
-  app,
-  appName: 'g2ats',
-  manufactured,
-});
-
-/**
- * A real AP7724 as recorded (NUT's snmp-ups dump of an AP7724, serial 5A1516T15268): 2U bank
- * table total 7.7 A (banks 4.0 + 3.8), preferred and selected source B, both inputs 221 V,
- * controller firmware 3.0.5, hardware R01. Fully loaded and redundant: at risk.
- */
-export const AP7724: AtsDescription = {
-  kind: 'ats',
-  line: 'rack-ats',
-  model: 'AP7724',
-  serial: '5A1516T15268',
-  hardwareRev: 'R01',
-  controllerFirmware: '3.0.5',
-  card: card('v3.7.4', 'v3.7.1', '04/18/2015'),
-  sysName: 'm-ups-04',
-  sysLocation: 'DC1 row 4 rack 12',
-  preferredSource: 'B',
-  selectedSource: 'B',
-  sourceStatus: { A: 'ok', B: 'ok' },
-  commStatus: 'established',
-  inputVolts: { A: 221, B: 221 },
-  output: { form: '2U', bankTenths: [77, 40, 38] },
-};
 
 export interface GoodTemplate {
   readonly name: string;

@@ -11,7 +11,8 @@ import { pollUnit } from '../../src/poll/poll-unit.js';
 import { auditOne, scan, type ScanOptions } from '../../src/scan/scan.js';
 import { datagramBudget } from '../../src/snmp/session.js';
 import type { AuditTarget, Credentials } from '../../src/targets/target.js';
-import { AP7724, startFaultFleet, tableFromDescription, v, within, type Fault, type FaultFleet, type FaultUnit } from '../helpers/fault-agent.js';
+import { AP7724 } from '../fixtures/units.js';
+import { startFaultFleet, tableFromDescription, v, within, type Fault, type FaultFleet, type FaultUnit } from '../helpers/fault-agent.js';
 import { testPort } from '../helpers/test-net.js';
 
 const PORT = testPort('snmp/wire-faults');

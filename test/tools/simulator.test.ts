@@ -9,6 +9,7 @@ import { peekMessage } from '../../tools/simulator/pdu-peek.js';
 import { OTHER_SYS_OBJECT_IDS, sysDescr, unitVarbinds, type AtsDescription } from '../../tools/simulator/profiles.js';
 import { startFleet, type RunningFleet } from '../../tools/simulator/server.js';
 import { warmUp } from '../../tools/simulator/warm-up.js';
+import { AP7724_SYSDESCR } from '../fixtures/units.js';
 import { testPort } from '../helpers/test-net.js';
 
 // This file's own loopback range and port, so it can run beside other socket tests.
@@ -94,9 +95,7 @@ describe('profiles', () => {
   it('builds sysDescr the way a real AP7724 card writes it', () => {
     // The demo's AP7722A carries the same card and serial as the recorded AP7724.
     const base = demoFleet().find((u) => u.name === 'ap7722a-primary-a-loaded')!.description as AtsDescription;
-    const real =
-      'APC Web/SNMP Management Card (MB:v3.9.2 PF:v3.7.4 PN:apc_hw02_aos_374.bin AF1:v3.7.1 AN1:apc_hw02_g2ats_371.bin MN:AP7724 HR:R01 SN: 5A1516T15268 MD:04/18/2015)';
-    expect(sysDescr({ ...base, model: 'AP7724' })).toBe(real);
+    expect(sysDescr({ ...base, model: 'AP7724' })).toBe(AP7724_SYSDESCR);
   });
 
   it('omits by name and overrides raw values, with Counter64 as 8 bytes', () => {
