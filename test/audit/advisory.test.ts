@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { AdvisoryError, loadAdvisoryFile, parseAdvisory, parseVersion } from '../../src/audit/advisory.js';
-import type { AtsState, Device, Identity, IdentityDoubts } from '../../src/audit/device.js';
+import type { Device, Identity, IdentityDoubts } from '../../src/audit/device.js';
 import { evaluate } from '../../src/audit/evaluate.js';
+import { LOADED_BOTH_LIVE } from '../fixtures/units.js';
 
 // The advisory format is strict (unknown keys refused, as the config file is), its errors never
 // quote the file, and `firmware` / `serials` limit a bulletin (issue 10), tested with made-up
@@ -22,17 +23,7 @@ const base = {
 
 /** Loaded, both inputs live: at risk wherever the bulletin applies. */
 function unit(identity: Identity, doubts?: IdentityDoubts): Device {
-  const state: AtsState = {
-    commStatus: 'established',
-    preferredSource: 'A',
-    selectedSource: 'A',
-    sourceStatus: { A: 'ok', B: 'ok' },
-    redundancy: 'full',
-    inputVoltage: { A: 230, B: 230 },
-    outputAmps: 4.2,
-    anomalies: [],
-  };
-  return { kind: 'ats', identity: { model: 'AP7724', ...identity }, state, ...(doubts && { doubts }) };
+  return { kind: 'ats', identity: { model: 'AP7724', ...identity }, state: LOADED_BOTH_LIVE, ...(doubts && { doubts }) };
 }
 
 describe('advisory format: strict', () => {

@@ -4,7 +4,7 @@ import type { AtsState, Device } from '../../src/audit/device.js';
 import { evaluate } from '../../src/audit/evaluate.js';
 import type { Verdict } from '../../src/audit/finding.js';
 import { classify } from '../../src/audit/classify.js';
-import { AP7724, AP7724_READING } from '../fixtures/units.js';
+import { AP7724, AP7724_READING, LOADED_BOTH_LIVE } from '../fixtures/units.js';
 
 const advisories = loadBundledAdvisories();
 
@@ -13,17 +13,7 @@ function ats(state: Partial<AtsState> = {}, model: string | null = AP7724.model)
   return {
     kind: 'ats',
     identity: model === null ? {} : { model },
-    state: {
-      commStatus: 'established',
-      preferredSource: 'A',
-      selectedSource: 'A',
-      sourceStatus: { A: 'ok', B: 'ok' },
-      redundancy: 'full',
-      inputVoltage: { A: 230, B: 230 },
-      outputAmps: 4.2,
-      anomalies: [],
-      ...state,
-    },
+    state: { ...LOADED_BOTH_LIVE, ...state },
   };
 }
 

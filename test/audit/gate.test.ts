@@ -4,22 +4,15 @@ import type { AuditResult } from '../../src/audit/audit-result.js';
 import type { AtsState } from '../../src/audit/device.js';
 import { evaluate } from '../../src/audit/evaluate.js';
 import { checkExitCode, checkUnit, CHECK_EXIT, stateSignature } from '../../src/audit/gate.js';
+import { LOADED_BOTH_LIVE } from '../fixtures/units.js';
 
 // The gate, pure: per-poll gate, confirmation over consecutive polls, and what counts as a
 // change (structured facts, never the reason text).
 
 const advisories = loadBundledAdvisories();
-const PULLED: AtsState = {
-  commStatus: 'established',
-  preferredSource: 'A',
-  selectedSource: 'A',
-  sourceStatus: { A: 'ok', B: 'fail' },
-  redundancy: 'lost',
-  inputVoltage: { A: 230, B: 0 },
-  outputAmps: 4.2,
-  anomalies: [],
-};
-const LIVE: AtsState = { ...PULLED, sourceStatus: { A: 'ok', B: 'ok' }, redundancy: 'full', inputVoltage: { A: 230, B: 230 } };
+const LIVE: AtsState = LOADED_BOTH_LIVE;
+/** Source B pulled: status, voltage and redundancy all say so. */
+const PULLED: AtsState = { ...LIVE, sourceStatus: { A: 'ok', B: 'fail' }, redundancy: 'lost', inputVoltage: { A: 230, B: 0 } };
 
 function result(state: AtsState, model = 'AP7724'): AuditResult {
   const identity = { model };
