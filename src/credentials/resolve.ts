@@ -129,6 +129,7 @@ export function planCredentials(input: {
 }): CredentialPlan {
   const { config, defaults, reader } = input;
   const secrets = new Set<string>();
+  let secretList: readonly string[] = [];
   const notes: string[] = [];
   const keep = (c: Credentials) => {
     for (const s of secretsOf(c)) if (s !== '') secrets.add(s);
@@ -215,8 +216,10 @@ export function planCredentials(input: {
     credentialsFor,
     problems,
     notes,
+    /** The same array until a new secret is met (redaction runs per message: no copy each time). */
     get secrets() {
-      return [...secrets];
+      if (secretList.length !== secrets.size) secretList = [...secrets];
+      return secretList;
     },
   };
 }

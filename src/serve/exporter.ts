@@ -75,7 +75,7 @@ export function createExporter(options: ExporterOptions, deps: PollDeps = defaul
   const counters = newCounters();
   const cache = new SingleFlightCache<ProbeAnswer>(options.minIntervalMs, options.now);
   const limit = pLimit(options.concurrency);
-  const clean = (s: string) => redact(s, ...options.secrets().filter((x) => x !== 'public'));
+  const clean = (s: string) => redact(s, options.secrets().filter((x) => x !== 'public'));
   let busy = 0;
   let idle: (() => void) | undefined;
 

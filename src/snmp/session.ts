@@ -389,9 +389,25 @@ export function socketError(e: unknown, port: number): SnmpRequestError | undefi
   }
 }
 
-/** Replace every occurrence of a secret in text that may reach a person. */
-export function redact(text: string, ...secrets: readonly string[]): string {
+/** Lists of secrets, longest first, by the list they were made from (a caller keeps its list). */
+const longestFirst = new WeakMap<readonly string[], readonly string[]>();
+
+/**
+ * Replace every occurrence of a secret in text that may reach a person. Secrets come one by one
+ * or as lists: a list is not spread into arguments (an inventory may hold a community per row,
+ * more than a call's arguments can carry). Longer secrets are replaced first, so a secret that
+ * begins another ("public" and "public-dc2") never leaves the rest of the longer one showing.
+ */
+export function redact(text: string, ...secrets: ReadonlyArray<string | readonly string[]>): string {
+  const [only] = secrets;
+  let sorted: readonly string[];
+  if (secrets.length === 1 && typeof only !== 'string' && only !== undefined) {
+    sorted = longestFirst.get(only) ?? [];
+    if (!longestFirst.has(only)) longestFirst.set(only, (sorted = [...only].sort((a, b) => b.length - a.length)));
+  } else {
+    sorted = secrets.flat().sort((a, b) => b.length - a.length);
+  }
   let out = text;
-  for (const s of secrets) if (s) out = out.split(s).join('***');
+  for (const x of sorted) if (x && out.includes(x)) out = out.split(x).join('***');
   return out;
 }

@@ -56,7 +56,7 @@ async function buildCheckTargets(args: CheckArgs, io: Io): Promise<AuditTarget[]
   const secrets = plan.secrets.filter((x) => x !== 'public');
   // A gate is about exact units: any bad host, row or credential stops it.
   const problems = [...built.errors.map((e) => e.message), ...plan.problems.map((p) => p.message)];
-  if (problems.length > 0) throw new UsageError(redact(problems.join('; '), ...secrets));
+  if (problems.length > 0) throw new UsageError(redact(problems.join('; '), secrets));
   if (built.count === 0) throw new UsageError('check: no units named (the inventory holds no targets)');
   if (built.count > CHECK_DEFAULTS.maxUnits) {
     throw new UsageError(
@@ -66,7 +66,7 @@ async function buildCheckTargets(args: CheckArgs, io: Io): Promise<AuditTarget[]
   const targets: AuditTarget[] = [];
   for (const t of built.targets) {
     const r = plan.credentialsFor({ origin: t.target.origin, profile: t.profile, community: t.community });
-    if (!r.ok) throw new UsageError(redact(r.error, ...secrets));
+    if (!r.ok) throw new UsageError(redact(r.error, secrets));
     targets.push({ target: t.target, credentials: r.credentials });
   }
   return targets;

@@ -58,7 +58,7 @@ interface PreparedRun {
   /** Targets that cannot be audited as given (bad lines, unusable credentials). */
   readonly invalidCount: number;
   /** The secrets known for this run: redacted from everything said. */
-  readonly secrets: () => string[];
+  readonly secrets: () => readonly string[];
   /** One line on stderr, secrets redacted and made safe for a terminal. */
   readonly say: (line: string) => void;
 }
@@ -87,8 +87,17 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   // Every profile the inventory names is resolved (and its secrets known) before any packet.
   const plan = planRunCredentials(args, io, config, built.sources);
   // "public" is the well-known default, not a secret: redacting it would only garble text.
-  const secrets = () => plan.secrets.filter((x) => x !== 'public');
-  const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, ...secrets()), 400)}\n`);
+  // Filtered again only when the plan has met a new secret (say() runs once per unit with --verbose).
+  let secretsOfPlan: readonly string[] | undefined;
+  let hidden: readonly string[] = [];
+  const secrets = (): readonly string[] => {
+    if (plan.secrets !== secretsOfPlan) {
+      secretsOfPlan = plan.secrets;
+      hidden = secretsOfPlan.filter((x) => x !== 'public');
+    }
+    return hidden;
+  };
+  const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, secrets()), 400)}\n`);
   for (const e of built.errors) say(e.message);
   for (const p of plan.problems) say(p.message);
   if (!args.quiet) {
@@ -149,14 +158,14 @@ async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io:
     for (const t of built.targets) {
       const r = plan.credentialsFor({ origin: t.target.origin, profile: t.profile, community: t.community });
       if (r.ok) yield { target: t.target, credentials: r.credentials };
-      else refused.push(invalidTargetResult(t.target, redact(r.error, ...secrets())));
+      else refused.push(invalidTargetResult(t.target, redact(r.error, secrets())));
     }
   })();
   // A bad target line is still a target the user gave: it gets a row. File-level problems
   // (a CSV header without "host") name no target and are reported on stderr only.
   const results: AuditResult[] = built.errors
     .filter((e) => e.target.host !== '')
-    .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, ...secrets())}`));
+    .map((e) => invalidTargetResult(e.target, `invalid target: ${redact(e.message, secrets())}`));
   const verdicts = new Set<Verdict>();
   const done = (r: AuditResult) => {
     verdicts.add(r.finding.verdict);

@@ -83,7 +83,7 @@ export async function runServe(a: Record<string, unknown>, io: Io, deps?: PollDe
   // Every profile resolved now: its problems said at start, its secrets known for redaction.
   const plan = planRunCredentials(conn, io, config, profiles.map((name) => ({ origin: `profile ${JSON.stringify(name)}`, profile: name })));
   const secrets = () => plan.secrets.filter((x) => x !== 'public');
-  const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, ...secrets()), 400)}\n`);
+  const say = (line: string) => io.stderr.write(`ats-audit: ${forTerminal(redact(line, secrets()), 400)}\n`);
   for (const p of plan.problems) say(`${p.message} (probes naming this profile will be refused)`);
 
   const version = toolVersion();
