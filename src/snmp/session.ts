@@ -389,9 +389,6 @@ export function socketError(e: unknown, port: number): SnmpRequestError | undefi
   }
 }
 
-/** Lists of secrets, longest first, by the list they were made from (a caller keeps its list). */
-const longestFirst = new WeakMap<readonly string[], readonly string[]>();
-
 /**
  * Replace every occurrence of a secret in text that may reach a person. Secrets come one by one
  * or as lists: a list is not spread into arguments (an inventory may hold a community per row,
@@ -400,14 +397,22 @@ const longestFirst = new WeakMap<readonly string[], readonly string[]>();
  */
 export function redact(text: string, ...secrets: ReadonlyArray<string | readonly string[]>): string {
   const [only] = secrets;
-  let sorted: readonly string[];
-  if (secrets.length === 1 && typeof only !== 'string' && only !== undefined) {
-    sorted = longestFirst.get(only) ?? [];
-    if (!longestFirst.has(only)) longestFirst.set(only, (sorted = [...only].sort((a, b) => b.length - a.length)));
-  } else {
-    sorted = secrets.flat().sort((a, b) => b.length - a.length);
-  }
+  // One list already longest first (scan keeps its list so) is used as it is: no sort per line.
+  const sorted =
+    secrets.length === 1 && typeof only !== 'string' && only !== undefined && isLongestFirst(only)
+      ? only
+      : secrets.flat().sort((a, b) => b.length - a.length);
   let out = text;
   for (const x of sorted) if (x && out.includes(x)) out = out.split(x).join('***');
   return out;
+}
+
+/** Secrets ordered for redact(): longest first. */
+export function longestFirst(secrets: Iterable<string>): string[] {
+  return [...secrets].sort((a, b) => b.length - a.length);
+}
+
+function isLongestFirst(list: readonly string[]): boolean {
+  for (let i = 1; i < list.length; i++) if (list[i]!.length > list[i - 1]!.length) return false;
+  return true;
 }

@@ -17,7 +17,7 @@ import type { Progress } from '../progress.js';
 import { capConcurrency, defaultConcurrency } from '../../scan/fd-limit.js';
 import { invalidTargetResult } from '../../audit/no-answer.js';
 import { scan, SCAN_DEFAULTS } from '../../scan/scan.js';
-import { redact } from '../../snmp/session.js';
+import { longestFirst, redact } from '../../snmp/session.js';
 import { buildTargets, type TargetList } from '../../targets/list.js';
 import { InventoryReadError, readInventoryFile, type InventorySource } from '../../targets/inventory-file.js';
 import { targetKey, type AuditTarget, type Target } from '../../targets/target.js';
@@ -93,7 +93,7 @@ async function prepareRun(args: ScanArgs, io: Io): Promise<PreparedRun> {
   const secrets = (): readonly string[] => {
     if (plan.secrets !== secretsOfPlan) {
       secretsOfPlan = plan.secrets;
-      hidden = secretsOfPlan.filter((x) => x !== 'public');
+      hidden = longestFirst(secretsOfPlan.filter((x) => x !== 'public'));
     }
     return hidden;
   };
