@@ -9,11 +9,20 @@ function* clusters(s: string): Generator<string> {
   for (const g of graphemes.segment(s)) yield g.segment;
 }
 
-const charWidth = (cluster: string): number => stringWidth(cluster);
+/**
+ * Text made only of characters one column wide and one UTF-16 unit long (printable ASCII, Latin-1
+ * and the Latin extensions, general punctuation such as × – — …; no combining, zero-width or
+ * format character) is as wide as it is long: no need for string-width's segmenting, which
+ * costs ~0.3 ms a call and made a 65,536-row table take a minute. A test holds every character
+ * of these ranges to string-width's answer.
+ */
+export const NARROW_TEXT = /^[\x20-\x7e\u00a0-\u00ac\u00ae-\u02ff\u2010-\u2027\u2030-\u205e]*$/;
+
+const charWidth = (cluster: string): number => displayWidth(cluster);
 
 /** Columns the text takes on a terminal. */
 export function displayWidth(s: string): number {
-  return stringWidth(s);
+  return NARROW_TEXT.test(s) ? s.length : stringWidth(s);
 }
 
 /** Cut to at most `width` columns, ending with `…` when cut. */

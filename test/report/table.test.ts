@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { AuditResult } from '../../src/audit/audit-result.js';
 import { renderTable } from '../../src/report/table.js';
-import { displayWidth } from '../../src/report/text-width.js';
+import stringWidth from 'string-width';
+import { displayWidth, NARROW_TEXT } from '../../src/report/text-width.js';
 import * as fx from '../fixtures/results.js';
 
 // The console table fits the terminal: no line wider than asked, no host cut, and the reason
@@ -81,5 +82,27 @@ describe('renderTable with a baseline', () => {
 
   it('has no CHANGE column without a baseline', () => {
     expect(renderTable(fx.FLEET, { color: false }).split('\n')[0]).not.toContain('CHANGE');
+  });
+});
+
+describe('displayWidth: the fast path for narrow text', () => {
+  it('agrees with string-width on every character it counts as one column', () => {
+    let counted = 0;
+    for (let code = 0; code <= 0xffff; code++) {
+      const ch = String.fromCharCode(code);
+      if (!NARROW_TEXT.test(ch)) continue;
+      counted++;
+      expect(stringWidth(ch), `U+${code.toString(16).padStart(4, '0')}`).toBe(1);
+    }
+    // Printable ASCII and Latin-1 at least: the fast path is not empty.
+    expect(counted).toBeGreaterThan(600);
+  });
+
+  it('leaves everything else to string-width (wide, combining, zero-width, emoji)', () => {
+    for (const s of ['日本', 'e\u0301', 'a\u200bb', 'soft\u00adhyphen', '👍', '\u2028']) {
+      expect(NARROW_TEXT.test(s), s).toBe(false);
+      expect(displayWidth(s)).toBe(stringWidth(s));
+    }
+    expect(displayWidth('no answer after 2000 ms × 2 tries — ok…')).toBe(39);
   });
 });
