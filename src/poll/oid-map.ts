@@ -114,3 +114,9 @@ export const IDENTITY_KEYS: readonly ObjectKey[] = ['sysDescr', 'sysObjectID', '
 
 /** Tabular objects whose column is walked when the known instance is missing (ATS units only). */
 export const WALKABLE_KEYS: readonly ObjectKey[] = OBJECT_KEYS.filter((k) => 'column' in OBJECTS[k]);
+
+/**
+ * What a sweep's probe asks an address not yet known to answer (snmp/probe.ts): one object
+ * every SNMP agent has, so the answer is small. Any datagram back counts; its content is not read.
+ */
+export const PROBE_OIDS: readonly string[] = [OBJECTS.sysObjectID.oid];

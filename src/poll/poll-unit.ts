@@ -134,7 +134,7 @@ export async function pollUnit(
     });
   } catch (e) {
     // A session that cannot even be made fails this unit only, never the scan.
-    return { ok: false, requests: 0, ...failure(e, target) };
+    return { ok: false, requests: 0, ...pollFailure(e, target) };
   }
   // Closing the session fails its request at once: that is how an abandoned unit lets go.
   const onAbandon = () => session.close();
@@ -149,7 +149,7 @@ export async function pollUnit(
     // the interrupt cut short is unfinished.
     const cut = abandon?.aborted || (e instanceof SnmpRequestError && e.kind === 'interrupted') || (signal?.aborted && (e as Error)?.name === 'AbortError');
     if (cut) return interrupted(gated.sent());
-    return { ok: false, requests: gated.sent(), ...failure(e, target) };
+    return { ok: false, requests: gated.sent(), ...pollFailure(e, target) };
   } finally {
     abandon?.delete(onAbandon);
     session.close();
@@ -188,7 +188,8 @@ function untilAbandoned<T>(work: Promise<T>, abandon: Abandon | undefined): Prom
   });
 }
 
-function failure(e: unknown, target: Target): PollFailure {
+/** Why a unit gave no usable answer, in words for the report (also for a sweep's probe: scan.ts). */
+export function pollFailure(e: unknown, target: Target): PollFailure {
   if (e instanceof SnmpRequestError) {
     if (e.kind === 'timeout')
       return {

@@ -1,10 +1,15 @@
 import { setMaxListeners } from 'node:events';
+import { isIP } from 'node:net';
 import type { Advisory } from '../audit/advisory.js';
 import type { AuditResult } from '../audit/audit-result.js';
 import { classify } from '../audit/classify.js';
 import { evaluate } from '../audit/evaluate.js';
 import { interruptedResult, unreachable } from '../audit/no-answer.js';
-import { defaultDeps, INTERRUPTED_BEFORE, pollUnit, type PollDeps, type PollOptions } from '../poll/poll-unit.js';
+import type { Finding } from '../audit/finding.js';
+import { PROBE_OIDS } from '../poll/oid-map.js';
+import { defaultDeps, INTERRUPTED_BEFORE, INTERRUPTED_WHILE, pollFailure, pollUnit, type PollDeps, type PollOptions } from '../poll/poll-unit.js';
+import { Prober } from '../snmp/probe.js';
+import type { SnmpRequestError } from '../snmp/errors.js';
 import { rateLimiter } from './rate-limit.js';
 import { SocketPool } from '../snmp/connected-dgram.js';
 import { SharedSocket } from '../snmp/shared-dgram.js';
@@ -13,17 +18,19 @@ import type { AuditTarget } from '../targets/target.js';
 // The findings of units that gave no usable answer live in audit/no-answer.ts.
 export { invalidTargetResult, unreachable } from '../audit/no-answer.js';
 
-// Targets in, one result per target out. A count of units in flight bounds them; the target
+// Targets in, one result per target out. Counts of units in flight bound them; the target
 // iterable is pulled only when a slot is free, so a lazy list (a /16) is never held in memory.
 // Up to `concurrency` units in flight each hold a UDP socket connected to the unit (a closed
 // port fails at once), handed from unit to unit (SocketPool): open sockets never exceed the
-// concurrency + 1. Units in flight beyond that (a sweep's silent addresses) share one socket
-// (SharedSocket): they cost a timer each, not a descriptor and a port. All are closed when the
-// scan ends.
+// concurrency + 1. Units beyond that (a sweep's silent addresses) use one shared socket
+// (SharedSocket): an SNMPv1/v2c unit at an IPv4 address is first probed there (Prober) and
+// gets a net-snmp session only once anything answered from its address, so a silent address
+// costs a queue entry, not a session, a descriptor or a port. Units holding a session are at
+// most `maxInFlight`, units being probed at most `maxProbing`. All are closed when the scan ends.
 
 /**
  * Defaults for a fleet with dead hosts: a silent unit costs timeoutMs × (retries + 1) = 4 s,
- * and up to `maxInFlight` of them wait that out together. How the values were chosen, with
+ * and up to `maxProbing` of them wait that out together. How the values were chosen, with
  * the figures: bench/README.md.
  */
 export const SCAN_DEFAULTS = {
@@ -37,24 +44,35 @@ export const SCAN_DEFAULTS = {
   widestWindow: 4096,
   /** A unit silent this long is most likely dead: it stops counting against the window (never beyond the timeout). */
   parkAfterMs: 250,
-  /** Units in flight at most, the ones beyond `concurrency` on the shared socket. */
+  /** Units holding a session at most, the ones beyond `concurrency` on the shared socket. */
   maxInFlight: 6000,
+  /** Units being probed on the shared socket at most (a small object each: a /16 fits). */
+  maxProbing: 65536,
 } as const;
 
 export interface ScanOptions extends Pick<PollOptions, 'timeoutMs' | 'retries'> {
   /** Units polled at once with a UDP socket each; see capConcurrency() in fd-limit.ts. */
   readonly concurrency: number;
   /**
-   * Units polled at once in all (default `concurrency`: no shared socket). Those beyond
-   * `concurrency` share one IPv4 socket; the command's default is SCAN_DEFAULTS.maxInFlight.
+   * Units holding a session at once in all (default `concurrency`: no shared socket). Those
+   * beyond `concurrency` share one IPv4 socket, and are probed there first when they can be;
+   * the command's default is SCAN_DEFAULTS.maxInFlight.
    */
   readonly maxInFlight?: number;
+  /** Units being probed on the shared socket at once (default SCAN_DEFAULTS.maxProbing). */
+  readonly maxProbing?: number;
+  /**
+   * Probe units on the shared socket before opening their sessions (default true; see
+   * snmp/probe.ts). The probe goes on the wire whatever `deps` say: tests whose sessions are
+   * doubles turn it off.
+   */
+  readonly probe?: boolean;
   readonly advisories: readonly Advisory[];
   /** Called as soon as each unit's result is known (streaming formats, progress). */
   readonly onResult?: (result: AuditResult) => void;
   /** Keep the results and return them (default). False for streaming callers: scan() then resolves to []. */
   readonly collect?: boolean;
-  /** At most this many SNMP datagrams per second across the scan (every GET, walk step, retry and SNMPv3 discovery). */
+  /** At most this many SNMP datagrams per second across the scan (every GET, probe, walk step, retry and SNMPv3 discovery). */
   readonly rate?: number;
   /**
    * Interrupts the scan: no unit is started and nothing more is sent; units in flight get
@@ -73,14 +91,26 @@ export interface ScanOptions extends Pick<PollOptions, 'timeoutMs' | 'retries'> 
   readonly keepRaw?: boolean;
 }
 
+/** A unit in flight, as the scan knows it: handed to the prober and back. */
+interface Unit {
+  readonly t: AuditTarget;
+  readonly entry: { out: boolean };
+}
+
 export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions, deps: PollDeps = defaultDeps): Promise<AuditResult[]> {
   if (!Number.isInteger(options.concurrency) || options.concurrency < 1) throw new RangeError(`concurrency must be a whole number ≥ 1, got ${options.concurrency}`);
   const maxInFlight = options.maxInFlight ?? options.concurrency;
   if (!Number.isInteger(maxInFlight) || maxInFlight < 1) throw new RangeError(`maxInFlight must be a whole number ≥ 1, got ${maxInFlight}`);
+  const maxProbing = options.maxProbing ?? SCAN_DEFAULTS.maxProbing;
+  if (!Number.isInteger(maxProbing) || maxProbing < 1) throw new RangeError(`maxProbing must be a whole number ≥ 1, got ${maxProbing}`);
   const concurrency = Math.min(options.concurrency, maxInFlight);
+  /** Units beyond `concurrency` go to the shared socket. */
+  const sharing = maxInFlight > concurrency;
+  const probing = sharing && (options.probe ?? true);
   const windowSize = Math.min(maxInFlight, options.window ?? SCAN_DEFAULTS.window);
   if (!Number.isInteger(windowSize) || windowSize < 1) throw new RangeError(`window must be a whole number ≥ 1, got ${options.window}`);
-  const widest = Math.max(windowSize, Math.min(maxInFlight, SCAN_DEFAULTS.widestWindow));
+  // Probed units are cheap: with them, more units may be fresh at once than may hold a session.
+  const widest = Math.max(windowSize, Math.min(probing ? maxInFlight + maxProbing : maxInFlight, SCAN_DEFAULTS.widestWindow));
   const collect = options.collect ?? true;
   const results: AuditResult[] = [];
   const limiter = options.rate === undefined ? undefined : rateLimiter(options.rate);
@@ -90,8 +120,8 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
   setMaxListeners(0, interrupt.signal);
   const signal = interrupt.signal;
   // After the interrupt and its grace, units still in flight are given up (their sockets
-  // closed). A registry rather than a listener per unit on one AbortSignal: adding a listener
-  // to an EventTarget walks its listeners, so a thousand units in flight would cost O(n²).
+  // closed, their probes ended). A registry rather than a listener per unit on one AbortSignal:
+  // adding a listener to an EventTarget walks its listeners, so a thousand units in flight would cost O(n²).
   const giveUps = new Set<() => void>();
   const abandon = {
     aborted: false,
@@ -103,44 +133,42 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
     interrupt.abort();
     graceTimer ??= setTimeout(() => {
       abandon.aborted = true;
+      prober.close();
       for (const giveUp of [...giveUps]) giveUp();
     }, options.graceMs ?? SCAN_DEFAULTS.graceMs);
   };
-  if (options.signal?.aborted) onAbort();
-  else options.signal?.addEventListener('abort', onAbort, { once: true });
 
   // Sockets go from one finished unit to the next instead of being opened and closed per unit.
   const sockets = new SocketPool();
   const shared = new SharedSocket();
+  const pace = limiter ? (s?: AbortSignal) => limiter.take(s) : undefined;
   const poll: PollOptions = {
     timeoutMs: options.timeoutMs,
     retries: options.retries,
     signal,
     abandon,
     sockets,
-    ...(limiter ? { beforeRequest: (s?: AbortSignal) => limiter.take(s) } : {}),
+    ...(pace ? { beforeRequest: pace } : {}),
   };
   const pollShared: PollOptions = { ...poll, shared };
-  /** Units in flight on a socket of their own. */
-  let connected = 0;
+  const prober = new Prober<Unit>(shared, { timeoutMs: options.timeoutMs, retries: options.retries, oids: PROBE_OIDS, signal, ...(pace ? { pace } : {}) }, (unit, sent, error) =>
+    probed(unit, sent, error),
+  );
+  if (options.signal?.aborted) onAbort();
+  else options.signal?.addEventListener('abort', onAbort, { once: true });
+
   let broken: { error: unknown } | undefined;
-  const run = async (t: AuditTarget) => {
-    if (signal.aborted) return deliver(interruptedResult(t.target, INTERRUPTED_BEFORE));
-    if (connected >= concurrency) return deliver(await auditWith(t, options, pollShared, deps));
-    connected++;
-    try {
-      deliver(await auditWith(t, options, poll, deps));
-    } finally {
-      connected--;
-    }
+  const failed = (error: unknown) => {
+    // A failing onResult stops the scan; the first error is rethrown.
+    broken ??= { error };
   };
   const deliver = (result: AuditResult) => {
     if (collect) results.push(result);
     options.onResult?.(result);
   };
-  // Units in flight, and the one waiter (this loop, or the final wait) told when one ends or
-  // one is parked: O(1) per unit, where racing every promise in flight for each free slot is
-  // O(concurrency).
+  // Units in flight, and the one waiter (this loop, or the final wait) told when one ends, one
+  // is parked or one gets a session: O(1) per unit, where racing every promise in flight for
+  // each free slot is O(concurrency).
   let inFlight = 0;
   let wake: (() => void) | undefined;
   const wakeUp = () => {
@@ -149,26 +177,112 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
     w?.();
   };
   const fresh = new FreshWindow(Math.min(SCAN_DEFAULTS.parkAfterMs, options.timeoutMs), wakeUp, windowSize, widest);
-  const failed = (error: unknown) => {
-    // A failing onResult stops the scan; the first error is rethrown.
-    broken ??= { error };
+  const finished = (unit: Unit) => {
+    inFlight--;
+    fresh.finish(unit.entry);
+    wakeUp();
   };
+
+  /** Units on a socket of their own; units holding a session (those included); units waiting for one. */
+  let connected = 0;
+  let sessions = 0;
+  const sessionWaits: Array<(() => void) | undefined> = [];
+  let sessionWaitsHead = 0;
+  const takeSession = (): void | Promise<void> => {
+    if (sessions < maxInFlight) return void sessions++;
+    return new Promise<void>((resolve) => sessionWaits.push(resolve));
+  };
+  const releaseSession = () => {
+    // A unit waiting takes the place over: the count stays.
+    const next = sessionWaits[sessionWaitsHead];
+    if (next === undefined) return void sessions--;
+    sessionWaits[sessionWaitsHead++] = undefined;
+    if (sessionWaitsHead === sessionWaits.length) {
+      sessionWaits.length = 0;
+      sessionWaitsHead = 0;
+    }
+    next();
+  };
+  /** The finding of a silent probe, the same for every unit on a port (findings are never changed). */
+  const silentFindings = new Map<number, Finding>();
+
+  /** A unit on the shared socket gets a session once one is free; `sent`: its probe's datagrams. */
+  const withSession = async (unit: Unit, sent: number) => {
+    const t = unit.t;
+    try {
+      const waited = takeSession();
+      if (waited) await waited;
+      try {
+        if (signal.aborted) return deliver(interruptedResult(t.target, sent === 0 ? INTERRUPTED_BEFORE : INTERRUPTED_WHILE, sent));
+        const r = await auditWith(t, options, pollShared, deps);
+        deliver(sent === 0 ? r : { ...r, requests: r.requests + sent });
+      } finally {
+        releaseSession();
+      }
+    } catch (error) {
+      failed(error);
+    } finally {
+      finished(unit);
+    }
+  };
+  /** How a unit's probe ended (see Prober): a result, or on to a session. */
+  const probed = (unit: Unit, sent: number, error?: SnmpRequestError) => {
+    if (!error) return void withSession(unit, sent);
+    const target = unit.t.target;
+    try {
+      if (error.kind === 'interrupted' || abandon.aborted) {
+        deliver(interruptedResult(target, sent === 0 ? INTERRUPTED_BEFORE : INTERRUPTED_WHILE, sent));
+      } else if (error.kind === 'timeout') {
+        let finding = silentFindings.get(target.port);
+        if (finding === undefined) silentFindings.set(target.port, (finding = unreachable(pollFailure(error, target))));
+        deliver({ target, finding, requests: sent });
+      } else {
+        deliver({ target, finding: unreachable(pollFailure(error, target)), requests: sent });
+      }
+    } catch (e) {
+      failed(e);
+    } finally {
+      finished(unit);
+    }
+  };
+  const connectedRun = async (unit: Unit) => {
+    connected++;
+    sessions++;
+    try {
+      deliver(await auditWith(unit.t, options, poll, deps));
+    } catch (error) {
+      failed(error);
+    } finally {
+      connected--;
+      releaseSession();
+      finished(unit);
+    }
+  };
+  const begin = (unit: Unit) => {
+    const { t } = unit;
+    if (signal.aborted) {
+      try {
+        deliver(interruptedResult(t.target, INTERRUPTED_BEFORE));
+      } catch (error) {
+        failed(error);
+      }
+      return finished(unit);
+    }
+    if (connected < concurrency) return void connectedRun(unit);
+    const c = t.credentials;
+    if (probing && c.version !== '3' && isIP(t.target.host) === 4) return prober.probe({ address: t.target.host, port: t.target.port }, c, unit);
+    void withSession(unit, 0);
+  };
+
   const slotFree = () => new Promise<void>((resolve) => (wake = resolve));
   let started = 0;
   try {
     for (const t of targets) {
       if (broken) break;
       inFlight++;
-      const entry = fresh.start();
-      run(t)
-        .catch(failed)
-        .finally(() => {
-          inFlight--;
-          fresh.finish(entry);
-          wakeUp();
-        });
+      begin({ t, entry: fresh.start() });
       // The next target is pulled only when a slot is free: the iterable never runs ahead of the units.
-      while (inFlight >= maxInFlight || fresh.count >= fresh.size) await slotFree();
+      while (sessions >= maxInFlight || prober.pending >= maxProbing || fresh.count >= fresh.size) await slotFree();
       // Every 16 units, let the ones just started reach the wire (their connect and send run on
       // later ticks) before setting up more: the agents get work sooner at the start of a scan.
       if (++started % 16 === 0) await new Promise((r) => setImmediate(r));
@@ -178,6 +292,7 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
   } finally {
     while (inFlight > 0) await slotFree();
     fresh.close();
+    prober.close();
     sockets.close();
     shared.close();
     clearTimeout(graceTimer);

@@ -36,3 +36,8 @@ export class SnmpRequestError extends Error {
     Error.stackTraceLimit = limit;
   }
 }
+
+/** The words of a request that got no answer at all: "no answer after 2000 ms × 2 tries". */
+export function noAnswer(timeoutMs: number, retries: number): string {
+  return `no answer after ${timeoutMs} ms × ${retries + 1 === 1 ? '1 try' : `${retries + 1} tries`}`;
+}

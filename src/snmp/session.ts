@@ -3,7 +3,7 @@ import type * as NetSnmp from 'net-snmp';
 import { secretsOf, type Credentials } from '../targets/target.js';
 import { connectedDgram, type ConnectedDgramOptions, type DgramModule, type SocketPool } from './connected-dgram.js';
 import { SharedSocket, SharedUnitSocket } from './shared-dgram.js';
-import { MALFORMED, SnmpRequestError } from './errors.js';
+import { MALFORMED, noAnswer, SnmpRequestError } from './errors.js';
 import { translateV3Error, v3SessionArgs } from './v3.js';
 
 // The one module that opens net-snmp sessions, for every SNMP version. Everything else sees
@@ -342,7 +342,7 @@ class UnitSession implements SnmpSession {
           );
         }
         if (this.lastGarbage) return new SnmpRequestError('invalid-response', `${MALFORMED}${this.lastGarbage}`);
-        return new SnmpRequestError('timeout', `no answer after ${timeoutMs} ms × ${tries}`);
+        return new SnmpRequestError('timeout', noAnswer(timeoutMs, this.o.retries));
       case 'RequestFailedError': {
         if (err.status === snmp.ErrorStatus.NoSuchName) {
           const oid = /: ([0-9.]+)$/.exec(message)?.[1];

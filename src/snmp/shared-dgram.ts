@@ -9,6 +9,14 @@ import { handReply, type ConnectedDgramOptions, type UdpTarget } from './connect
 // and any host could send a datagram in the unit's name (as with every unconnected SNMP
 // manager). Units with a connected socket of their own (connected-dgram.ts) keep both.
 
+/** What listens on the shared socket for one address and port: a unit's net-snmp session, or a probe (probe.ts). */
+export interface SharedListener {
+  /** A datagram from the address and port listened to. */
+  deliver(msg: Buffer, rinfo: dgram.RemoteInfo): void;
+  /** The shared socket itself failed: nothing more will arrive. */
+  failed(error: Error): void;
+}
+
 const KEY_SEPARATOR = '|';
 const keyOf = (address: string, port: number) => `${address}${KEY_SEPARATOR}${port}`;
 /** Asked of the kernel for bursts of answers (it caps this at net.core.rmem_max). */
@@ -21,7 +29,7 @@ const RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
  */
 export class SharedSocket {
   private socket: dgram.Socket | undefined;
-  private readonly units = new Map<string, SharedUnitSocket | SharedUnitSocket[]>();
+  private readonly units = new Map<string, SharedListener | SharedListener[]>();
   private failure: Error | undefined;
   private closed = false;
   private units_ = 0;
@@ -58,7 +66,7 @@ export class SharedSocket {
     return s;
   }
 
-  private *everyUnit(): Iterable<SharedUnitSocket> {
+  private *everyUnit(): Iterable<SharedListener> {
     for (const v of this.units.values()) {
       if (Array.isArray(v)) yield* v;
       else yield v;
@@ -72,7 +80,7 @@ export class SharedSocket {
     for (const u of [...v]) u.deliver(msg, rinfo);
   }
 
-  attach(u: SharedUnitSocket, target: UdpTarget): void {
+  attach(u: SharedListener, target: UdpTarget): void {
     const key = keyOf(target.address, target.port);
     const v = this.units.get(key);
     this.units_++;
@@ -81,7 +89,7 @@ export class SharedSocket {
     else this.units.set(key, [v, u]);
   }
 
-  detach(u: SharedUnitSocket, target: UdpTarget): void {
+  detach(u: SharedListener, target: UdpTarget): void {
     const key = keyOf(target.address, target.port);
     const v = this.units.get(key);
     if (v === undefined) return;
@@ -122,7 +130,7 @@ type SendCallback = (error: Error | null, bytes?: number) => void;
 type Listener = (...args: never[]) => void;
 
 /** What net-snmp's Session sees for one unit on the shared socket (the same calls as ConnectedSocket). */
-export class SharedUnitSocket {
+export class SharedUnitSocket implements SharedListener {
   private closed = false;
   private onMessage: ((msg: Buffer, rinfo: dgram.RemoteInfo) => void) | undefined;
   private onClose: (() => void) | undefined;

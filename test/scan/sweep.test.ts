@@ -1,13 +1,15 @@
 // Sweeps (issue 12): up to `concurrency` units in flight hold a connected socket each; the rest
-// of `maxInFlight` share one socket, so a silent address costs a timer, not a descriptor. Not
-// timed (speed is bench/'s job): what is checked is what the design promises. Live units on
-// 127.0.94.0/24, swept addresses in 127.95.0.0/16 (nothing listens there), port 16295.
+// share one socket and are probed there first, so a silent address costs a queue entry, not a
+// session or a descriptor. Not timed (speed is bench/'s job): what is checked is what the design
+// promises. Live units on 127.0.94.0/24, swept addresses in 127.95.0.0/16 (nothing listens
+// there), port 16295.
 
 import { readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadBundledAdvisories } from '../../src/audit/advisory.js';
 import type { AuditResult } from '../../src/audit/audit-result.js';
-import type { PollDeps } from '../../src/poll/poll-unit.js';
+import { defaultDeps, INTERRUPTED_BEFORE, INTERRUPTED_WHILE, type PollDeps } from '../../src/poll/poll-unit.js';
+import type { SessionOptions } from '../../src/snmp/session.js';
 import { scan, type ScanOptions } from '../../src/scan/scan.js';
 import { SnmpRequestError } from '../../src/snmp/session.js';
 import { scaleFleet, type SimUnit } from '../../tools/simulator/fleet.js';
@@ -85,6 +87,47 @@ describe('a sparse sweep on the shared socket', () => {
     expect(openFds()).toBeLessThanOrEqual(baseline + 2);
   }, 30_000);
 
+  it('opens a session on the shared socket only for an address that answered its probe', async () => {
+    const live = of('agent');
+    const targets: AuditTarget[] = [];
+    for (let i = 0; i < 2000; i++) targets.push(i % 100 === 50 && live[i / 100 - 0.5] ? unitTarget(live[i / 100 - 0.5]!) : swept(i));
+    const opened: SessionOptions[] = [];
+    const deps: PollDeps = { ...defaultDeps, open: (o) => (opened.push(o), defaultDeps.open(o)) };
+    const results = await scan(targets, { timeoutMs: 150, retries: 1, concurrency: 4, maxInFlight: 4096, advisories }, deps);
+    expect(results).toHaveLength(targets.length);
+    const onShared = opened.filter((o) => o.shared !== undefined);
+    const liveHosts = new Set(live.map((u) => u.host));
+    // Thousands of silent addresses went by the shared socket; none of them got a session.
+    expect(onShared.length).toBeGreaterThan(0);
+    for (const o of onShared) expect(liveHosts.has(o.address), o.address).toBe(true);
+    // A live unit reached through its probe counts the probe in its requests.
+    for (const o of onShared) expect(results.find((r) => r.target.host === o.address)!.requests).toBeGreaterThanOrEqual(2);
+    // Nothing listens on 127.95/16: on a connected socket the kernel's "port unreachable" ends a
+    // unit at once; on the shared socket it is not heard, so there the probe waits out every try.
+    const silent = results.filter((r) => r.finding.reason === 'no answer after 150 ms × 2 tries from port 16295 (host down, no SNMP agent, or wrong community)');
+    expect(silent.length).toBeGreaterThan(100);
+    for (const r of silent) expect(r.requests).toBe(2);
+    for (const r of results) if (r.target.host.startsWith('127.95.')) expect(r.finding.verdict).toBe('unreachable');
+  }, 30_000);
+
+  it('an interrupted sweep still reports every target once, the probed ones included', async () => {
+    const targets = Array.from({ length: 5000 }, (_, i) => swept(i));
+    const stop = new AbortController();
+    setTimeout(() => stop.abort(), 100);
+    const results = await scan(targets, { timeoutMs: 5000, retries: 1, concurrency: 4, maxInFlight: 4096, advisories, signal: stop.signal, graceMs: 100 });
+    expect(results).toHaveLength(targets.length);
+    expect(new Set(results.map((r) => r.target.origin)).size).toBe(targets.length);
+    // Refused at once on a connected socket before the interrupt, or left unfinished by it.
+    const unfinished = results.filter((r) => r.finding.verdict === 'unknown');
+    for (const r of results.filter((x) => x.finding.verdict !== 'unknown')) expect(r.finding.reason).toMatch(/port unreachable/);
+    expect(unfinished.length).toBeGreaterThan(1000);
+    expect(new Set(unfinished.map((r) => r.finding.reason))).toEqual(new Set([INTERRUPTED_BEFORE, INTERRUPTED_WHILE]));
+    for (const r of unfinished) {
+      // "while polling" only for a unit something was sent to, and never more than its first try.
+      expect(r.requests).toBe(r.finding.reason === INTERRUPTED_WHILE ? 1 : 0);
+    }
+  }, 30_000);
+
   it('still reports closed ports of listed targets at once (connected sockets), not as silent', async () => {
     const closed = of('closed');
     const results = await scan(closed.map(unitTarget), { timeoutMs: 5000, retries: 1, concurrency: closed.length, maxInFlight: 4096, advisories });
@@ -126,6 +169,8 @@ describe('a sparse sweep on the shared socket', () => {
           retries: 0,
           concurrency: 8,
           maxInFlight: MAX_IN_FLIGHT,
+          // The sessions are doubles: no probe on the wire.
+          probe: false,
           advisories,
           collect: false,
           keepRaw: false,
