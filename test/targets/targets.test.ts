@@ -2,7 +2,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { buildTargets, countTargets, expandSources } from '../../src/targets/list.js';
-import { expand, parsePort, parseTargetSpec, type SpecOptions, type TargetSpec } from '../../src/targets/spec.js';
+import ipaddr from 'ipaddr.js';
+import { CANONICAL_IPV4, expand, parsePort, parseTargetSpec, type SpecOptions, type TargetSpec } from '../../src/targets/spec.js';
 
 const DEFAULTS: SpecOptions = { port: 161 };
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'inventory');
@@ -75,6 +76,32 @@ describe('parseTargetSpec: single hosts', () => {
 
   it('uses the default port given', () => {
     expect(spec('10.0.0.1', { port: 16100 }).port).toBe(16100);
+  });
+});
+
+describe('parseTargetSpec: the fast path for canonical IPv4 addresses', () => {
+  it('takes only what ipaddr.js would write back unchanged', () => {
+    const samples = ['0.0.0.0', '1.2.3.4', '9.99.199.255', '10.0.0.1', '255.255.255.255', '192.168.100.250', '127.1.0.1'];
+    const outside = ['01.2.3.4', '1.2.3.04', '256.1.1.1', '1.2.3', '1.2.3.4.5', '1..2.3', '1.2.3.4 ', '0x7f.0.0.1', '1.2.3.-4', '1.2.3.260', '00.0.0.0'];
+    for (const a of samples) {
+      expect(CANONICAL_IPV4.test(a), a).toBe(true);
+      expect(ipaddr.IPv4.isValidFourPartDecimal(a) && ipaddr.IPv4.parse(a).toString(), a).toBe(a);
+    }
+    for (const a of outside) expect(CANONICAL_IPV4.test(a), a).toBe(false);
+    // Every octet value, and every way of writing one with a leading zero: the regex and ipaddr.js agree.
+    for (let n = 0; n < 1000; n++) {
+      for (const octet of [String(n), `0${n}`, `00${n}`]) {
+        const a = `10.${octet}.0.1`;
+        const canonical = ipaddr.IPv4.isValidFourPartDecimal(a) && ipaddr.IPv4.parse(a).toString() === a;
+        expect(CANONICAL_IPV4.test(a), a).toBe(canonical);
+      }
+    }
+  });
+
+  it('gives the same target as the slow path', () => {
+    expect(parseTargetSpec('10.1.2.3:1161', DEFAULTS)).toEqual({ ok: true, spec: { kind: 'host', text: '10.1.2.3:1161', host: '10.1.2.3', hostKind: 'ipv4', port: 1161, size: 1n } });
+    // A leading zero (octal to some tools) is refused, as before the fast path.
+    expect(parseTargetSpec('010.1.2.3', DEFAULTS).ok).toBe(false);
   });
 });
 
