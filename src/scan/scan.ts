@@ -41,7 +41,7 @@ export const SCAN_DEFAULTS = {
   /** Units started recently and not finished, at most, while units answer (see FreshWindow). */
   window: 128,
   /** The window grows to at most this while most recent units stay silent (a sparse sweep). */
-  widestWindow: 4096,
+  widestWindow: 8192,
   /** A unit silent this long is most likely dead: it stops counting against the window (never beyond the timeout). */
   parkAfterMs: 250,
   /** Units holding a session at most, the ones beyond `concurrency` on the shared socket. */
@@ -91,10 +91,15 @@ export interface ScanOptions extends Pick<PollOptions, 'timeoutMs' | 'retries'> 
   readonly keepRaw?: boolean;
 }
 
-/** A unit in flight, as the scan knows it: handed to the prober and back. */
-interface Unit {
+/** A unit in flight, as the scan knows it: its place in the fresh window (see FreshWindow), handed to the prober and back. */
+interface Unit extends WindowEntry {
   readonly t: AuditTarget;
-  readonly entry: { out: boolean };
+}
+
+/** A unit's place in the fresh window: until when it counts there, and whether it has left. */
+interface WindowEntry {
+  until: number;
+  out: boolean;
 }
 
 export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions, deps: PollDeps = defaultDeps): Promise<AuditResult[]> {
@@ -179,7 +184,7 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
   const fresh = new FreshWindow(Math.min(SCAN_DEFAULTS.parkAfterMs, options.timeoutMs), wakeUp, windowSize, widest);
   const finished = (unit: Unit) => {
     inFlight--;
-    fresh.finish(unit.entry);
+    fresh.finish(unit);
     wakeUp();
   };
 
@@ -280,7 +285,10 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
     for (const t of targets) {
       if (broken) break;
       inFlight++;
-      begin({ t, entry: fresh.start() });
+      // One object per unit in flight: its target and its place in the window.
+      const unit: Unit = { t, until: 0, out: false };
+      fresh.start(unit);
+      begin(unit);
       // The next target is pulled only when a slot is free: the iterable never runs ahead of the units.
       while (sessions >= maxInFlight || prober.pending >= maxProbing || fresh.count >= fresh.size) await slotFree();
       // Every 16 units, let the ones just started reach the wire (their connect and send run on
@@ -317,7 +325,7 @@ class FreshWindow {
   /** Units allowed in the window now. */
   size: number;
   /** Units in start order, so they age in order: one timer, for the oldest, is enough. */
-  private readonly queue: Array<{ until: number; out: boolean }> = [];
+  private readonly queue: WindowEntry[] = [];
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
   /** Units in the window now. */
@@ -339,15 +347,16 @@ class FreshWindow {
     this.size = Math.min(this.wide, Math.max(this.narrow, Math.round(this.narrow / Math.max(this.answering, this.narrow / this.wide))));
   }
 
-  start(): { out: boolean } {
-    const entry = { until: performance.now() + this.parkAfterMs, out: false };
+  start(entry: WindowEntry): void {
+    // Whole milliseconds (a small integer needs no box of its own: a sweep holds tens of thousands).
+    entry.until = Math.ceil(performance.now()) + this.parkAfterMs;
+    entry.out = false;
     this.queue.push(entry);
     this.count++;
     this.timer ??= this.arm();
-    return entry;
   }
 
-  finish(entry: { out: boolean }, answered = true): void {
+  finish(entry: WindowEntry, answered = true): void {
     if (entry.out) return;
     entry.out = true;
     this.count--;

@@ -122,7 +122,8 @@ export class Prober<T> {
     this.shared.send(p.bytes, 0, p.bytes.length, p, (error) => {
       if (error) this.end(p, socketError(error, p.port) ?? new SnmpRequestError('socket', error.message));
     });
-    p.due = performance.now() + this.o.timeoutMs;
+    // Whole milliseconds: a small integer is stored in the object itself, a fraction would take a box of its own.
+    p.due = Math.ceil(performance.now()) + this.o.timeoutMs;
     this.queue.push(p);
     this.timer ??= this.arm();
   }

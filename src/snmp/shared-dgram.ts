@@ -17,8 +17,6 @@ export interface SharedListener {
   failed(error: Error): void;
 }
 
-const KEY_SEPARATOR = '|';
-const keyOf = (address: string, port: number) => `${address}${KEY_SEPARATOR}${port}`;
 /** Asked of the kernel for bursts of answers (it caps this at net.core.rmem_max). */
 const RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
 
@@ -29,7 +27,11 @@ const RECEIVE_BUFFER_BYTES = 8 * 1024 * 1024;
  */
 export class SharedSocket {
   private socket: dgram.Socket | undefined;
-  private readonly units = new Map<string, SharedListener | SharedListener[]>();
+  /**
+   * Listeners by port, then by address: the address is the target's own string, so a sweep's
+   * silent address adds no key of its own (a port is one Map for all its addresses).
+   */
+  private readonly units = new Map<number, Map<string, SharedListener | SharedListener[]>>();
   private failure: Error | undefined;
   private closed = false;
   private units_ = 0;
@@ -67,42 +69,48 @@ export class SharedSocket {
   }
 
   private *everyUnit(): Iterable<SharedListener> {
-    for (const v of this.units.values()) {
-      if (Array.isArray(v)) yield* v;
-      else yield v;
+    for (const byAddress of [...this.units.values()]) {
+      for (const v of [...byAddress.values()]) {
+        if (Array.isArray(v)) yield* [...v];
+        else yield v;
+      }
     }
   }
 
   private dispatch(msg: Buffer, rinfo: dgram.RemoteInfo): void {
-    const v = this.units.get(keyOf(rinfo.address, rinfo.port));
+    const v = this.units.get(rinfo.port)?.get(rinfo.address);
     if (v === undefined) return;
     if (!Array.isArray(v)) return v.deliver(msg, rinfo);
     for (const u of [...v]) u.deliver(msg, rinfo);
   }
 
   attach(u: SharedListener, target: UdpTarget): void {
-    const key = keyOf(target.address, target.port);
-    const v = this.units.get(key);
+    let byAddress = this.units.get(target.port);
+    if (byAddress === undefined) this.units.set(target.port, (byAddress = new Map()));
+    const key = target.address;
+    const v = byAddress.get(key);
     this.units_++;
-    if (v === undefined) this.units.set(key, u);
+    if (v === undefined) byAddress.set(key, u);
     else if (Array.isArray(v)) v.push(u);
-    else this.units.set(key, [v, u]);
+    else byAddress.set(key, [v, u]);
   }
 
   detach(u: SharedListener, target: UdpTarget): void {
-    const key = keyOf(target.address, target.port);
-    const v = this.units.get(key);
-    if (v === undefined) return;
+    const byAddress = this.units.get(target.port);
+    const key = target.address;
+    const v = byAddress?.get(key);
+    if (byAddress === undefined || v === undefined) return;
     if (v === u) {
-      this.units.delete(key);
+      byAddress.delete(key);
       this.units_--;
     } else if (Array.isArray(v)) {
       const i = v.indexOf(u);
       if (i < 0) return;
       v.splice(i, 1);
       this.units_--;
-      if (v.length === 1) this.units.set(key, v[0]!);
+      if (v.length === 1) byAddress.set(key, v[0]!);
     }
+    if (byAddress.size === 0) this.units.delete(target.port);
   }
 
   send(buf: Buffer, offset: number, length: number, target: UdpTarget, cb: (error: Error | null) => void): void {
