@@ -1,7 +1,7 @@
 // Command line of the benchmark (node dist/bench/run.js --help).
 
 import { parseArgs } from 'node:util';
-import { TOOL_NAMES, type ToolName } from './tools.js';
+import { ALL_TOOL_NAMES, TOOL_NAMES, type ToolName } from './tools.js';
 
 export type Scenario = 'live' | 'dead' | 'sparse';
 
@@ -23,6 +23,8 @@ export interface BenchOptions {
   readonly community: string;
   /** ats-audit: extra arguments (empty: the tool's defaults). */
   readonly oursArgs: readonly string[];
+  /** An earlier build's dist/bin/ats-audit.js, run as the tool `ats-audit-before` (live scenario). */
+  readonly before?: string;
   /** snmpget: timeout s and retries, as snmpget takes them. */
   readonly snmpgetTimeoutS: number;
   readonly snmpgetRetries: number;
@@ -64,6 +66,8 @@ Options
   --silent F --closed F  dead: shares of silent and closed units (default 0.1 and 0.05)
   --community C        (default public)
   --ours-arg ARG       extra argument for ats-audit, repeatable (e.g. --ours-arg=--concurrency=1000)
+  --before FILE        live: also run an earlier build (its dist/bin/ats-audit.js) as ats-audit-before, in the
+                       same rounds, so that CPU per unit compares like for like
   --snmpget-timeout S  snmpget -t (default 2)     --snmpget-retries N  snmpget -r (default 1)
   --xargs-procs N      snmpget processes at once, xargs -P (default 64)
   --xargs-batch N      units per sh, xargs -n (default 8)
@@ -105,6 +109,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       closed: { type: 'string' },
       community: { type: 'string' },
       'ours-arg': { type: 'string', multiple: true },
+      before: { type: 'string' },
       'snmpget-timeout': { type: 'string' },
       'snmpget-retries': { type: 'string' },
       'xargs-procs': { type: 'string' },
@@ -127,8 +132,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   const sparse = scenario === 'sparse';
   const responder = values.responder ?? 'fast';
   if (responder !== 'fast' && responder !== 'simulator') throw new Error(`bench: --responder ${responder}: expected fast or simulator`);
-  const tools = (values.tools?.split(',').map((t) => t.trim()) ?? (live ? [...TOOL_NAMES] : sparse ? ['ats-audit', 'braa'] : ['ats-audit'])) as ToolName[];
-  for (const t of tools) if (!TOOL_NAMES.includes(t)) throw new Error(`bench: --tools: unknown tool ${t} (known: ${TOOL_NAMES.join(', ')})`);
+  const defaults: ToolName[] = live ? [...TOOL_NAMES, ...(values.before ? (['ats-audit-before'] as const) : [])] : sparse ? ['ats-audit', 'braa'] : ['ats-audit'];
+  const tools = (values.tools?.split(',').map((t) => t.trim()) ?? defaults) as ToolName[];
+  for (const t of tools) if (!ALL_TOOL_NAMES.includes(t)) throw new Error(`bench: --tools: unknown tool ${t} (known: ${ALL_TOOL_NAMES.join(', ')})`);
+  if (tools.includes('ats-audit-before') && !values.before) throw new Error('bench: --tools ats-audit-before needs --before FILE (an earlier build of dist/bin/ats-audit.js)');
   if (!live && tools.some((t) => t !== 'ats-audit' && t !== 'braa')) throw new Error(`bench: --scenario ${scenario} runs ats-audit and braa only`);
   const share = (n: number) => n >= 0 && n <= 1;
   return {
@@ -144,6 +151,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     closed: num('closed', values.closed, live ? 0 : sparse ? 0 : 0.05, share),
     community: values.community ?? 'public',
     oursArgs: values['ours-arg'] ?? [],
+    ...(values.before ? { before: values.before } : {}),
     snmpgetTimeoutS: num('snmpget-timeout', values['snmpget-timeout'], 2, (n) => n > 0 && n <= 60),
     snmpgetRetries: num('snmpget-retries', values['snmpget-retries'], 1, whole(0, 10)),
     xargsProcs: num('xargs-procs', values['xargs-procs'], 64, whole(1, 4096)),

@@ -3,7 +3,7 @@
 // fetched. Every command writes its results to files in its run directory.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { compare, ok as objectsOk, type Comparison, type HostValues } from './compare.js';
 import { FETCHED_OIDS, type TruthUnit } from './ground-truth.js';
 import type { Command } from './measure.js';
@@ -12,14 +12,16 @@ import { braaId, parseBraa, undecodable } from './parse-braa.js';
 import { parseOursCsv, parseOursJson } from './parse-ours.js';
 import { parseSnmpget } from './parse-snmpget.js';
 
-export type ToolName = 'ats-audit' | 'snmpget+xargs' | 'braa' | 'braa-packed' | 'udp-floor';
+export type ToolName = 'ats-audit' | 'ats-audit-before' | 'snmpget+xargs' | 'braa' | 'braa-packed' | 'udp-floor';
+/** The tools of the live scenario, by default; `ats-audit-before` only runs when --before names an earlier build. */
 export const TOOL_NAMES: readonly ToolName[] = ['ats-audit', 'snmpget+xargs', 'braa', 'braa-packed', 'udp-floor'];
+export const ALL_TOOL_NAMES: readonly ToolName[] = [...TOOL_NAMES, 'ats-audit-before'];
 
 /** What the tools are run with: the benchmark's own options for each (documented in bench/options.ts). */
 export interface ToolSettings
   extends Pick<
     BenchOptions,
-    'community' | 'oursArgs' | 'snmpgetTimeoutS' | 'snmpgetRetries' | 'xargsProcs' | 'xargsBatch' | 'braaWaitS' | 'braaAttempts' | 'braaPassDelayMs' | 'braaProcs'
+    'community' | 'oursArgs' | 'before' | 'snmpgetTimeoutS' | 'snmpgetRetries' | 'xargsProcs' | 'xargsBatch' | 'braaWaitS' | 'braaAttempts' | 'braaPassDelayMs' | 'braaProcs'
   > {
   readonly root: string;
 }
@@ -59,8 +61,13 @@ function writeTargets(dir: string, units: readonly TruthUnit[]): void {
   writeFileSync(join(dir, 'targets.txt'), units.map((u) => `${u.host}:${u.port}\n`).join(''));
 }
 
-function ours(s: ToolSettings): Tool {
-  const cli = join(s.root, 'dist', 'bin', 'ats-audit.js');
+/**
+ * ats-audit as built in this tree, or (`before`) an earlier build's bin, given by --before: the
+ * same command against the same responder in the same rounds, so CPU per unit compares like
+ * for like whatever else the machine is doing.
+ */
+function ours(s: ToolSettings, before = false): Tool {
+  const cli = before ? resolve(s.before ?? '') : join(s.root, 'dist', 'bin', 'ats-audit.js');
   // Only -i, --format, --output and --quiet: everything else is the tool's default. The
   // community goes through the environment (ats-audit's default is "public" anyway), and no
   // config file is read (XDG_CONFIG_HOME points where there is none): a config of the person
@@ -72,11 +79,12 @@ function ours(s: ToolSettings): Tool {
     return e;
   };
   return {
-    name: 'ats-audit',
-    config: `ATS_AUDIT_COMMUNITY=${s.community} node dist/bin/ats-audit.js scan -i targets.txt --format csv --output report.csv --quiet${
+    name: before ? 'ats-audit-before' : 'ats-audit',
+    config: `ATS_AUDIT_COMMUNITY=${s.community} node ${before ? cli : 'dist/bin/ats-audit.js'} scan -i targets.txt --format csv --output report.csv --quiet${
       s.oursArgs.length ? ` ${s.oursArgs.join(' ')}` : ''
     } (defaults otherwise; no config file)`,
-    mustMatch: true,
+    // An earlier build may judge some units otherwise (the verdict rules changed since): shown, not required.
+    mustMatch: !before,
     prepare: writeTargets,
     command(input, run, verify) {
       const format = verify ? ['--format', 'json', '--output', join(run, 'report.json')] : ['--format', 'csv', '--output', join(run, 'report.csv')];
@@ -352,6 +360,8 @@ export function makeTool(name: ToolName, s: ToolSettings): Tool {
   switch (name) {
     case 'ats-audit':
       return ours(s);
+    case 'ats-audit-before':
+      return ours(s, true);
     case 'snmpget+xargs':
       return snmpget(s);
     case 'braa':
