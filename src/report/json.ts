@@ -5,6 +5,7 @@
 import type { AuditResult } from '../audit/audit-result.js';
 import { OBJECT_KEYS, type ObjectKey } from '../poll/oid-map.js';
 import type { RawValue, Reading, WalkedRows } from '../poll/reading.js';
+import { batched, joinChunks, reiterable, type ReportChunks } from './chunks.js';
 import { COLUMNS, type Column, type ColumnGroup, type ColumnNameIn } from './columns.js';
 import { forJsonText } from './sanitize.js';
 import { summarize, type Summary } from './summary.js';
@@ -141,7 +142,44 @@ export function buildJsonReport(results: readonly AuditResult[], meta: JsonMeta)
   };
 }
 
+/** Where the units go in the head-and-tail text: the top-level key, which is indented by two. */
+const UNITS_SLOT = '\n  "units": []';
+/** A unit's own indentation inside `units`. */
+const UNIT_INDENT = '    ';
+
+/**
+ * The report as JSON text in chunks (see chunks.ts): exactly renderJson's text. The report
+ * without its units is stringified once (its summary from one pass over the results); each
+ * unit is then stringified on its own and indented to its place in `units`. JSON text holds
+ * no raw line break inside a string, so indenting after every `\n` only touches structure.
+ */
+export function jsonChunks(results: readonly AuditResult[], meta: JsonMeta): ReportChunks {
+  return reiterable(function* () {
+    const frame = JSON.stringify({ ...buildJsonReport([], meta), summary: summarize(results) }, null, 2);
+    // The first match is the top-level key: earlier values are one line each (strings) or
+    // indented deeper (advisories, summary), and a key appears once per object.
+    const slot = frame.indexOf(UNITS_SLOT) + UNITS_SLOT.length - 2;
+    if (results.length === 0) {
+      yield `${forJsonText(frame)}\n`;
+      return;
+    }
+    yield `${forJsonText(frame.slice(0, slot))}[\n`;
+    yield* batched(units(results));
+    yield `\n  ]${forJsonText(frame.slice(slot + 2))}\n`;
+  });
+}
+
+/** Each unit's text, indented, with the `,\n` between units. */
+function* units(results: readonly AuditResult[]): Generator<string> {
+  let first = true;
+  for (const r of results) {
+    const text = forJsonText(JSON.stringify(jsonUnit(r), null, 2)).replaceAll('\n', `\n${UNIT_INDENT}`);
+    yield first ? `${UNIT_INDENT}${text}` : `,\n${UNIT_INDENT}${text}`;
+    first = false;
+  }
+}
+
 /** The report as JSON text (2-space indent, trailing newline), safe to print to a terminal. */
 export function renderJson(results: readonly AuditResult[], meta: JsonMeta): string {
-  return `${forJsonText(JSON.stringify(buildJsonReport(results, meta), null, 2))}\n`;
+  return joinChunks(jsonChunks(results, meta));
 }
