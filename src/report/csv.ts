@@ -7,7 +7,7 @@
 
 import { stringify, type Options } from 'csv-stringify/sync';
 import type { AuditResult } from '../audit/audit-result.js';
-import { joinChunks, reiterable, type ReportChunks } from './chunks.js';
+import { batched, joinChunks, reiterable, type ReportChunks } from './chunks.js';
 import { COLUMNS, COLUMN_NAMES, type Cell } from './columns.js';
 import { forCsvCell } from './sanitize.js';
 
@@ -28,8 +28,8 @@ function cell(kind: 'text' | 'enum' | 'number', value: Cell): string | number {
 
 const LOAD_AMPS = COLUMN_NAMES.indexOf('load_amps');
 
-/** Rows stringified together: each batch is one chunk of roughly CHUNK_CHARS. */
-const ROWS_PER_CHUNK = 256;
+/** Rows stringified together (batches are then gathered into chunks). */
+const ROWS_PER_BATCH = 64;
 
 /** The same options for the header and every batch of rows (the BOM is the header's alone). */
 function csvOptions(bom: boolean): Options {
@@ -54,13 +54,15 @@ function row(r: AuditResult): Array<string | number> {
  * in batches. Every record ends with its delimiter, so the batches join into the one document.
  */
 export function csvChunks(results: readonly AuditResult[], opts: CsvOptions = {}): ReportChunks {
-  return reiterable(function* () {
-    yield stringify([[...COLUMN_NAMES]], csvOptions(opts.bom ?? false));
-    const rows = csvOptions(false);
-    for (let start = 0; start < results.length; start += ROWS_PER_CHUNK) {
-      yield stringify(results.slice(start, start + ROWS_PER_CHUNK).map(row), rows);
-    }
-  });
+  return reiterable(() => batched(pieces(results, opts.bom ?? false)));
+}
+
+function* pieces(results: readonly AuditResult[], bom: boolean): Generator<string> {
+  yield stringify([[...COLUMN_NAMES]], csvOptions(bom));
+  const rows = csvOptions(false);
+  for (let start = 0; start < results.length; start += ROWS_PER_BATCH) {
+    yield stringify(results.slice(start, start + ROWS_PER_BATCH).map(row), rows);
+  }
 }
 
 export function renderCsv(results: readonly AuditResult[], opts: CsvOptions = {}): string {

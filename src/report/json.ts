@@ -154,19 +154,21 @@ const UNIT_INDENT = '    ';
  * no raw line break inside a string, so indenting after every `\n` only touches structure.
  */
 export function jsonChunks(results: readonly AuditResult[], meta: JsonMeta): ReportChunks {
-  return reiterable(function* () {
-    const frame = JSON.stringify({ ...buildJsonReport([], meta), summary: summarize(results) }, null, 2);
-    // The first match is the top-level key: earlier values are one line each (strings) or
-    // indented deeper (advisories, summary), and a key appears once per object.
-    const slot = frame.indexOf(UNITS_SLOT) + UNITS_SLOT.length - 2;
-    if (results.length === 0) {
-      yield `${forJsonText(frame)}\n`;
-      return;
-    }
-    yield `${forJsonText(frame.slice(0, slot))}[\n`;
-    yield* batched(units(results));
-    yield `\n  ]${forJsonText(frame.slice(slot + 2))}\n`;
-  });
+  return reiterable(() => batched(pieces(results, meta)));
+}
+
+function* pieces(results: readonly AuditResult[], meta: JsonMeta): Generator<string> {
+  const frame = JSON.stringify({ ...buildJsonReport([], meta), summary: summarize(results) }, null, 2);
+  // The first match is the top-level key: earlier values are one line each (strings) or
+  // indented deeper (advisories, summary), and a key appears once per object.
+  const slot = frame.indexOf(UNITS_SLOT) + UNITS_SLOT.length - 2;
+  if (results.length === 0) {
+    yield `${forJsonText(frame)}\n`;
+    return;
+  }
+  yield `${forJsonText(frame.slice(0, slot))}[\n`;
+  yield* units(results);
+  yield `\n  ]${forJsonText(frame.slice(slot + 2))}\n`;
 }
 
 /** Each unit's text, indented, with the `,\n` between units. */

@@ -182,7 +182,7 @@ function familyLines(f: Family): string[] {
  * Prometheus and the textfile collector reject the whole exposition.
  */
 export function renderUnitMetrics(results: readonly AuditResult[]): string {
-  return joinChunks(reiterable(() => batched(unitMetricLines(results))));
+  return joinChunks(unitMetricLines(results));
 }
 
 /** renderUnitMetrics's lines, each ending in `\n`: the comments, then family by family. */
@@ -222,10 +222,12 @@ function duplicateUnits(results: readonly AuditResult[]): { left: ReadonlySet<nu
  * (renderUnitMetrics), then the run's. Fleet totals count every unit, duplicates included.
  */
 export function prometheusChunks(results: readonly AuditResult[], meta: PrometheusMeta): ReportChunks {
-  return reiterable(function* () {
-    yield* batched(unitMetricLines(results));
-    yield `${runFamilies(results, meta).flatMap(familyLines).join('\n')}\n`;
-  });
+  return reiterable(() => batched(prometheusLines(results, meta)));
+}
+
+function* prometheusLines(results: readonly AuditResult[], meta: PrometheusMeta): Generator<string> {
+  yield* unitMetricLines(results);
+  yield `${runFamilies(results, meta).flatMap(familyLines).join('\n')}\n`;
 }
 
 /** The report as a .prom file: see prometheusChunks. */
