@@ -14,7 +14,8 @@ import { renderXlsx } from './xlsx.js';
 
 // Every report format in one place: the CLI's --format choices, the extension that picks a
 // format for --output, and how to render. A streaming format also writes each unit as it
-// is known (memory stays flat); the others render once, at the end, from sorted results.
+// is known (memory stays flat); the others render once, at the end, from sorted results: text
+// in chunks written as they are made (so the report is never held whole), xlsx as bytes.
 
 export interface RenderContext {
   readonly advisories: readonly Advisory[];

@@ -125,24 +125,25 @@ function yesNo(v: YesNoUnknown | undefined): number | undefined {
 
 /** One unit's samples of one per-unit family (none while the fact is unknown). */
 function unitSamples(name: UnitMetricName, r: AuditResult): Sample[] {
-  const one = (value: number | undefined, extra: Labels = []): Sample[] =>
-    value === undefined ? [] : [{ labels: [...unitLabels(r), ...extra], value }];
+  const one = (value: number | undefined, extra: () => Labels = () => []): Sample[] =>
+    value === undefined ? [] : [{ labels: [...unitLabels(r), ...extra()], value }];
   switch (name) {
     case 'ats_audit_unit_verdict':
       return VERDICTS.map((v) => ({ labels: [...unitLabels(r), ['verdict', v] as const], value: r.finding.verdict === v ? 1 : 0 }));
     case 'ats_audit_unit_info':
       return one(
         r.identity ? 1 : undefined,
-        present([
-          ['model', untrusted(r.identity?.model)],
-          ['serial', untrusted(r.identity?.serial)],
-          ['aos_version', untrusted(r.identity?.aosVersion)],
-          ['aos_file', untrusted(r.identity?.aosFile)],
-          ['app_version', untrusted(r.identity?.appVersion)],
-          ['app_file', untrusted(r.identity?.appFile)],
-          ['hardware_rev', untrusted(r.identity?.hardwareRev)],
-          ['controller_firmware', untrusted(r.identity?.controllerFirmware)],
-        ]),
+        () =>
+          present([
+            ['model', untrusted(r.identity?.model)],
+            ['serial', untrusted(r.identity?.serial)],
+            ['aos_version', untrusted(r.identity?.aosVersion)],
+            ['aos_file', untrusted(r.identity?.aosFile)],
+            ['app_version', untrusted(r.identity?.appVersion)],
+            ['app_file', untrusted(r.identity?.appFile)],
+            ['hardware_rev', untrusted(r.identity?.hardwareRev)],
+            ['controller_firmware', untrusted(r.identity?.controllerFirmware)],
+          ]),
       );
     case 'ats_audit_secondary_live':
       return one(yesNo(r.finding.facts?.secondaryLive));
