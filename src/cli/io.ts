@@ -1,7 +1,13 @@
 // What the command reads and writes, passed in so tests and the demo can run it in-process.
 
 export interface Io {
-  readonly stdout: { write(s: string | Uint8Array): unknown; readonly isTTY?: boolean; readonly columns?: number };
+  /** `once('drain')`, when present, lets a long report wait for a slow reader (report-stream.ts). */
+  readonly stdout: {
+    write(s: string | Uint8Array): unknown;
+    once?(event: 'drain', listener: () => void): unknown;
+    readonly isTTY?: boolean;
+    readonly columns?: number;
+  };
   readonly stderr: { write(s: string): unknown; readonly isTTY?: boolean; readonly columns?: number };
   readonly env: NodeJS.ProcessEnv;
   /** Reads all of standard input (for `--inventory -`). */

@@ -3,17 +3,19 @@ import type { AuditResult } from '../audit/audit-result.js';
 import type { Comparison } from '../changes/baseline.js';
 import { comparisonJson, formatChangeSummary } from './changes-text.js';
 import { forTerminal } from './sanitize.js';
-import { renderCsv } from './csv.js';
-import { renderHtml } from './html.js';
-import { renderJson } from './json.js';
-import { ndjsonLine, renderNdjson } from './ndjson.js';
-import { renderPrometheus } from './prometheus.js';
-import { renderTable } from './table.js';
+import { joinChunks, type ReportChunks } from './chunks.js';
+import { csvChunks } from './csv.js';
+import { htmlChunks } from './html.js';
+import { jsonChunks } from './json.js';
+import { ndjsonChunks, ndjsonLine } from './ndjson.js';
+import { prometheusChunks } from './prometheus.js';
+import { tableChunks } from './table.js';
 import { renderXlsx } from './xlsx.js';
 
 // Every report format in one place: the CLI's --format choices, the extension that picks a
 // format for --output, and how to render. A streaming format also writes each unit as it
-// is known (memory stays flat); the others render once, at the end, from sorted results.
+// is known (memory stays flat); the others render once, at the end, from sorted results: text
+// in chunks written as they are made (so the report is never held whole), xlsx as bytes.
 
 export interface RenderContext {
   readonly advisories: readonly Advisory[];
@@ -44,6 +46,12 @@ interface ReportFormatBase {
 
 /** A report that is text: written to a file or to the terminal as it is. */
 export interface TextReportFormat extends ReportFormatBase {
+  /**
+   * The report in chunks of roughly 64 KB, to write one after the other (chunks.ts): iterating
+   * again renders again. Their join is `render`'s text.
+   */
+  readonly chunks: (results: readonly AuditResult[], ctx: RenderContext) => ReportChunks;
+  /** The whole report as one string. */
   readonly render: (results: readonly AuditResult[], ctx: RenderContext) => string;
   readonly bytes?: undefined;
 }
@@ -52,46 +60,51 @@ export interface TextReportFormat extends ReportFormatBase {
 export interface BinaryReportFormat extends ReportFormatBase {
   readonly bytes: (results: readonly AuditResult[], ctx: RenderContext) => Promise<Uint8Array>;
   readonly render?: undefined;
+  readonly chunks?: undefined;
 }
 
 export type ReportFormat = TextReportFormat | BinaryReportFormat;
 
+/** A text format from its chunk renderer: `render` is the join of the chunks. */
+function text<const F extends Omit<TextReportFormat, 'render'>>(f: F): F & Pick<TextReportFormat, 'render'> {
+  return { ...f, render: (results, ctx) => joinChunks(f.chunks(results, ctx)) };
+}
+
 export const REPORT_FORMATS = [
-  {
+  text({
     name: 'table',
     extensions: ['txt'],
     showsRaw: false,
-    render: (results, ctx) =>
-      renderTable(results, { color: ctx.color, width: ctx.width, ...(ctx.baseline && { changes: formatChangeSummary(ctx.baseline) }) }),
-  },
-  { name: 'csv', extensions: ['csv'], showsRaw: false, render: (results, ctx) => renderCsv(results, { bom: ctx.excel ?? false }) },
-  {
+    chunks: (results, ctx) =>
+      tableChunks(results, { color: ctx.color, width: ctx.width, ...(ctx.baseline && { changes: formatChangeSummary(ctx.baseline) }) }),
+  }),
+  text({ name: 'csv', extensions: ['csv'], showsRaw: false, chunks: (results, ctx) => csvChunks(results, { bom: ctx.excel ?? false }) }),
+  text({
     name: 'json',
     extensions: ['json'],
     showsRaw: true,
-    render: (results, ctx) =>
-      renderJson(results, {
+    chunks: (results, ctx) =>
+      jsonChunks(results, {
         version: ctx.version,
         generatedAt: ctx.generatedAt,
         advisories: ctx.advisories.map((a) => a.id),
         ...(ctx.baseline ? { baseline: comparisonJson(ctx.baseline) } : {}),
       }),
-  },
+  }),
   // `jsonl` is the other common name for the same thing.
-  { name: 'ndjson', extensions: ['ndjson', 'jsonl'], showsRaw: true, render: (results) => renderNdjson(results), line: (result) => ndjsonLine(result) },
-  {
+  text({ name: 'ndjson', extensions: ['ndjson', 'jsonl'], showsRaw: true, chunks: (results) => ndjsonChunks(results), line: (result) => ndjsonLine(result) }),
+  text({
     name: 'prometheus',
     extensions: ['prom'],
     showsRaw: false,
-    render: (results, ctx) => renderPrometheus(results, { version: ctx.version, generatedAt: ctx.generatedAt }),
-  },
-  {
+    chunks: (results, ctx) => prometheusChunks(results, { version: ctx.version, generatedAt: ctx.generatedAt }),
+  }),
+  text({
     name: 'html',
     extensions: ['html', 'htm'],
     showsRaw: false,
-    render: (results, ctx) =>
-      renderHtml(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories }),
-  },
+    chunks: (results, ctx) => htmlChunks(results, { version: ctx.version, generatedAt: ctx.generatedAt, advisories: ctx.advisories }),
+  }),
   {
     name: 'xlsx',
     extensions: ['xlsx'],

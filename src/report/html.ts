@@ -9,6 +9,7 @@ import type { Advisory } from '../audit/advisory.js';
 import type { AuditResult } from '../audit/audit-result.js';
 import { VERDICTS, type Verdict } from '../audit/finding.js';
 import { targetKey } from '../targets/target.js';
+import { batched, joinChunks, reiterable, type ReportChunks } from './chunks.js';
 import { formatAmps } from './columns.js';
 import { countBySite, NO_SITE, renderSiteChart, VERDICT_COLORS, VERDICT_MEANING, type SiteCounts } from './html-chart.js';
 import { html } from './html-escape.js';
@@ -257,9 +258,10 @@ function unitRow(r: AuditResult): string {
   return `<tr class="v-${r.finding.verdict}">${cells.join('')}</tr>`;
 }
 
-function unitsTable(results: readonly AuditResult[]): string {
+/** The units section, in pieces (rows one by one); only for one unit or more. */
+function* unitsTable(results: readonly AuditResult[]): Generator<string> {
   const sorted = inReportOrder(results);
-  return [
+  yield [
     '<section aria-labelledby="h-units">',
     '<h2 id="h-units">Units</h2>',
     // A narrow window scrolls the table sideways rather than crushing its columns.
@@ -267,11 +269,10 @@ function unitsTable(results: readonly AuditResult[]): string {
     '<table class="units">',
     `<caption>All ${plural(sorted.length, 'unit')}, worst verdict first (${VERDICTS.join(', ')}), then by site and host</caption>`,
     `<thead><tr>${UNIT_COLUMNS.map((c) => `<th scope="col">${c.header}</th>`).join('')}</tr></thead>`,
-    `<tbody>\n${sorted.map(unitRow).join('\n')}\n</tbody>`,
-    '</table>',
-    '</div>',
-    '</section>',
+    '<tbody>\n',
   ].join('\n');
+  for (const [i, r] of sorted.entries()) yield i === 0 ? unitRow(r) : `\n${unitRow(r)}`;
+  yield ['\n</tbody>', '</table>', '</div>', '</section>'].join('\n');
 }
 
 function footer(): string {
@@ -279,14 +280,25 @@ function footer(): string {
   return `<footer>\n<p>What the verdicts mean:</p>\n<dl>${meanings}</dl>\n</footer>`;
 }
 
-/** The report as one HTML document. Units are sorted worst first whatever order they come in. */
+/**
+ * The report as one HTML document, in chunks (see chunks.ts): the page's head, the summary and
+ * chart, the units' rows in batches, then the tail. Units are sorted worst first whatever order
+ * they come in.
+ */
+export function htmlChunks(results: readonly AuditResult[], meta: HtmlMeta): ReportChunks {
+  return reiterable(() => batched(htmlPieces(results, meta)));
+}
+
+/** The report as one HTML document (see htmlChunks). */
 export function renderHtml(results: readonly AuditResult[], meta: HtmlMeta): string {
+  return joinChunks(htmlChunks(results, meta));
+}
+
+/** The document's pieces: every part of the page ends in `\n`, as the lines of one text. */
+function* htmlPieces(results: readonly AuditResult[], meta: HtmlMeta): Generator<string> {
   const summary = summarize(results);
-  const body =
-    results.length === 0
-      ? [header(summary, meta)]
-      : [header(summary, meta), '<main>', verdictCounts(summary), sites(results, summary), unitsTable(results), '</main>', footer()];
-  return [
+  const lines = (...parts: string[]) => parts.map((p) => `${p}\n`).join('');
+  yield lines(
     '<!DOCTYPE html>',
     '<html lang="en">',
     '<head>',
@@ -299,9 +311,12 @@ export function renderHtml(results: readonly AuditResult[], meta: HtmlMeta): str
     `<style>${CSS}</style>`,
     '</head>',
     '<body>',
-    ...body,
-    '</body>',
-    '</html>',
-    '',
-  ].join('\n');
+    header(summary, meta),
+  );
+  if (results.length > 0) {
+    yield lines('<main>', verdictCounts(summary), sites(results, summary));
+    yield* unitsTable(results);
+    yield lines('', '</main>', footer());
+  }
+  yield lines('</body>', '</html>');
 }

@@ -5,6 +5,7 @@
 import type { AuditResult } from '../audit/audit-result.js';
 import { OBJECT_KEYS, type ObjectKey } from '../poll/oid-map.js';
 import type { RawValue, Reading, WalkedRows } from '../poll/reading.js';
+import { batched, joinChunks, reiterable, type ReportChunks } from './chunks.js';
 import { COLUMNS, type Column, type ColumnGroup, type ColumnNameIn } from './columns.js';
 import { forJsonText } from './sanitize.js';
 import { summarize, type Summary } from './summary.js';
@@ -59,9 +60,11 @@ export interface JsonReport {
   readonly baseline?: unknown;
 }
 
-function columnsIn(group: ColumnGroup): readonly Column[] {
-  return COLUMNS.filter((c) => c.group === group);
-}
+const GROUP_COLUMNS: Readonly<Record<ColumnGroup, readonly Column[]>> = {
+  unit: COLUMNS.filter((c) => c.group === 'unit'),
+  identity: COLUMNS.filter((c) => c.group === 'identity'),
+  facts: COLUMNS.filter((c) => c.group === 'facts'),
+};
 
 function jsonCell(c: Column, r: AuditResult): JsonScalar {
   const v = c.value(r);
@@ -73,8 +76,14 @@ function jsonCell(c: Column, r: AuditResult): JsonScalar {
   return v;
 }
 
-function group<G extends ColumnGroup>(g: G, r: AuditResult): Group<G> {
-  return Object.fromEntries(columnsIn(g).map((c) => [c.name, jsonCell(c, r)])) as Group<G>;
+/**
+ * The group's columns as properties of `into` (a new object by default), in column order.
+ * Set one by one rather than spread from another object: spreading made V8 keep each unit's
+ * garbage alive through young-generation collections, and a large report's heap grew with it.
+ */
+function group<G extends ColumnGroup>(g: G, r: AuditResult, into: Record<string, unknown> = {}): Group<G> {
+  for (const c of GROUP_COLUMNS[g]) into[c.name] = jsonCell(c, r);
+  return into as Group<G>;
 }
 
 export function rawValueToJson(v: RawValue): JsonRawValue {
@@ -120,13 +129,13 @@ function rawWalked(walked: WalkedRows): Record<string, JsonRawRow[]> {
 
 /** One unit's JSON object (the report's `units[]` item; one ndjson line). */
 export function jsonUnit(r: AuditResult): JsonUnit {
-  return {
-    ...group('unit', r),
-    identity: r.identity ? group('identity', r) : null,
-    facts: r.finding.facts ? group('facts', r) : null,
-    raw: r.raw ? rawReading(r.raw.reading) : null,
-    walked: r.raw ? rawWalked(r.raw.walked) : null,
-  };
+  const unit: Record<string, unknown> = {};
+  group('unit', r, unit);
+  unit.identity = r.identity ? group('identity', r) : null;
+  unit.facts = r.finding.facts ? group('facts', r) : null;
+  unit.raw = r.raw ? rawReading(r.raw.reading) : null;
+  unit.walked = r.raw ? rawWalked(r.raw.walked) : null;
+  return unit as JsonUnit;
 }
 
 export function buildJsonReport(results: readonly AuditResult[], meta: JsonMeta): JsonReport {
@@ -141,7 +150,46 @@ export function buildJsonReport(results: readonly AuditResult[], meta: JsonMeta)
   };
 }
 
+/** Where the units go in the head-and-tail text: the top-level key, which is indented by two. */
+const UNITS_SLOT = '\n  "units": []';
+/** A unit's own indentation inside `units`. */
+const UNIT_INDENT = '    ';
+
+/**
+ * The report as JSON text in chunks (see chunks.ts): exactly renderJson's text. The report
+ * without its units is stringified once (its summary from one pass over the results); each
+ * unit is then stringified on its own and indented to its place in `units`. JSON text holds
+ * no raw line break inside a string, so indenting after every `\n` only touches structure.
+ */
+export function jsonChunks(results: readonly AuditResult[], meta: JsonMeta): ReportChunks {
+  return reiterable(() => batched(pieces(results, meta)));
+}
+
+function* pieces(results: readonly AuditResult[], meta: JsonMeta): Generator<string> {
+  const frame = JSON.stringify({ ...buildJsonReport([], meta), summary: summarize(results) }, null, 2);
+  // The first match is the top-level key: earlier values are one line each (strings) or
+  // indented deeper (advisories, summary), and a key appears once per object.
+  const slot = frame.indexOf(UNITS_SLOT) + UNITS_SLOT.length - 2;
+  if (results.length === 0) {
+    yield `${forJsonText(frame)}\n`;
+    return;
+  }
+  yield `${forJsonText(frame.slice(0, slot))}[\n`;
+  yield* units(results);
+  yield `\n  ]${forJsonText(frame.slice(slot + 2))}\n`;
+}
+
+/** Each unit's text, indented, with the `,\n` between units. */
+function* units(results: readonly AuditResult[]): Generator<string> {
+  let first = true;
+  for (const r of results) {
+    const text = forJsonText(JSON.stringify(jsonUnit(r), null, 2)).replaceAll('\n', `\n${UNIT_INDENT}`);
+    yield first ? `${UNIT_INDENT}${text}` : `,\n${UNIT_INDENT}${text}`;
+    first = false;
+  }
+}
+
 /** The report as JSON text (2-space indent, trailing newline), safe to print to a terminal. */
 export function renderJson(results: readonly AuditResult[], meta: JsonMeta): string {
-  return `${forJsonText(JSON.stringify(buildJsonReport(results, meta), null, 2))}\n`;
+  return joinChunks(jsonChunks(results, meta));
 }

@@ -5,6 +5,7 @@
 // large fleet). Counts are `jq -s 'group_by(.verdict)'` away.
 
 import type { AuditResult } from '../audit/audit-result.js';
+import { batched, joinChunks, reiterable, type ReportChunks } from './chunks.js';
 import { jsonUnit } from './json.js';
 import { forJsonText } from './sanitize.js';
 
@@ -18,7 +19,16 @@ export function ndjsonLine(result: AuditResult): string {
   return `${forJsonText(JSON.stringify(jsonUnit(result)))}\n`;
 }
 
+/** All units, one line each, in the order given, in chunks (see chunks.ts); none for no units. */
+export function ndjsonChunks(results: readonly AuditResult[]): ReportChunks {
+  return reiterable(() => batched(lines(results)));
+}
+
+function* lines(results: readonly AuditResult[]): Generator<string> {
+  for (const r of results) yield ndjsonLine(r);
+}
+
 /** All units, one line each, in the order given; empty for no units. */
 export function renderNdjson(results: readonly AuditResult[]): string {
-  return results.map(ndjsonLine).join('');
+  return joinChunks(ndjsonChunks(results));
 }

@@ -24,6 +24,7 @@
 import type { AuditResult } from '../audit/audit-result.js';
 import { VERDICTS, type YesNoUnknown } from '../audit/finding.js';
 import { targetKey } from '../targets/target.js';
+import { batched, joinChunks, reiterable, type ReportChunks } from './chunks.js';
 import { formatAmps } from './columns.js';
 import { escapeControls } from './sanitize.js';
 import { summarize } from './summary.js';
@@ -122,39 +123,38 @@ function yesNo(v: YesNoUnknown | undefined): number | undefined {
   return v === 'yes' ? 1 : v === 'no' ? 0 : undefined;
 }
 
-function unitFamilies(units: readonly AuditResult[]): Family[] {
-  const perUnit = (value: (r: AuditResult) => number | undefined, extra: (r: AuditResult) => Labels = () => []): Sample[] =>
-    units.flatMap((r) => {
-      const v = value(r);
-      return v === undefined ? [] : [{ labels: [...unitLabels(r), ...extra(r)], value: v }];
-    });
-  const samples: Record<UnitMetricName, Sample[]> = {
-    ats_audit_unit_verdict: units.flatMap((r) =>
-      VERDICTS.map((v) => ({ labels: [...unitLabels(r), ['verdict', v] as const], value: r.finding.verdict === v ? 1 : 0 })),
-    ),
-    ats_audit_unit_info: perUnit(
-      (r) => (r.identity ? 1 : undefined),
-      (r) =>
-        present([
-          ['model', untrusted(r.identity?.model)],
-          ['serial', untrusted(r.identity?.serial)],
-          ['aos_version', untrusted(r.identity?.aosVersion)],
-          ['aos_file', untrusted(r.identity?.aosFile)],
-          ['app_version', untrusted(r.identity?.appVersion)],
-          ['app_file', untrusted(r.identity?.appFile)],
-          ['hardware_rev', untrusted(r.identity?.hardwareRev)],
-          ['controller_firmware', untrusted(r.identity?.controllerFirmware)],
-        ]),
-    ),
-    ats_audit_secondary_live: perUnit((r) => yesNo(r.finding.facts?.secondaryLive)),
-    ats_audit_load_attached: perUnit((r) => yesNo(r.finding.facts?.loadAttached)),
-    // One decimal, as in the CSV and JSON reports, so all formats agree on the value.
-    ats_audit_load_amperes: perUnit((r) => {
+/** One unit's samples of one per-unit family (none while the fact is unknown). */
+function unitSamples(name: UnitMetricName, r: AuditResult): Sample[] {
+  const one = (value: number | undefined, extra: () => Labels = () => []): Sample[] =>
+    value === undefined ? [] : [{ labels: [...unitLabels(r), ...extra()], value }];
+  switch (name) {
+    case 'ats_audit_unit_verdict':
+      return VERDICTS.map((v) => ({ labels: [...unitLabels(r), ['verdict', v] as const], value: r.finding.verdict === v ? 1 : 0 }));
+    case 'ats_audit_unit_info':
+      return one(
+        r.identity ? 1 : undefined,
+        () =>
+          present([
+            ['model', untrusted(r.identity?.model)],
+            ['serial', untrusted(r.identity?.serial)],
+            ['aos_version', untrusted(r.identity?.aosVersion)],
+            ['aos_file', untrusted(r.identity?.aosFile)],
+            ['app_version', untrusted(r.identity?.appVersion)],
+            ['app_file', untrusted(r.identity?.appFile)],
+            ['hardware_rev', untrusted(r.identity?.hardwareRev)],
+            ['controller_firmware', untrusted(r.identity?.controllerFirmware)],
+          ]),
+      );
+    case 'ats_audit_secondary_live':
+      return one(yesNo(r.finding.facts?.secondaryLive));
+    case 'ats_audit_load_attached':
+      return one(yesNo(r.finding.facts?.loadAttached));
+    case 'ats_audit_load_amperes': {
+      // One decimal, as in the CSV and JSON reports, so all formats agree on the value.
       const amps = formatAmps(r.finding.facts?.loadAmps);
-      return amps === undefined ? undefined : Number(amps);
-    }),
-  };
-  return UNIT_METRICS.map(([name, help]) => ({ name, help, samples: samples[name] }));
+      return one(amps === undefined ? undefined : Number(amps));
+    }
+  }
 }
 
 function runFamilies(results: readonly AuditResult[], meta: PrometheusMeta): Family[] {
@@ -167,8 +167,12 @@ function runFamilies(results: readonly AuditResult[], meta: PrometheusMeta): Fam
   return RUN_METRICS.map(([name, help]) => ({ name, help, samples: samples[name] }));
 }
 
+function familyHead(name: string, help: string): string[] {
+  return [`# HELP ${name} ${escapeHelp(help)}`, `# TYPE ${name} gauge`];
+}
+
 function familyLines(f: Family): string[] {
-  return [`# HELP ${f.name} ${escapeHelp(f.help)}`, `# TYPE ${f.name} gauge`, ...f.samples.map((s) => formatSample(f.name, s))];
+  return [...familyHead(f.name, f.help), ...f.samples.map((s) => formatSample(f.name, s))];
 }
 
 /**
@@ -179,30 +183,55 @@ function familyLines(f: Family): string[] {
  * Prometheus and the textfile collector reject the whole exposition.
  */
 export function renderUnitMetrics(results: readonly AuditResult[]): string {
-  const { units, comments } = distinctUnits(results);
-  return `${[...comments, ...unitFamilies(units).flatMap(familyLines)].join('\n')}\n`;
+  return joinChunks(unitMetricLines(results));
 }
 
-function distinctUnits(results: readonly AuditResult[]): { units: AuditResult[]; comments: string[] } {
+/** renderUnitMetrics's lines, each ending in `\n`: the comments, then family by family. */
+function* unitMetricLines(results: readonly AuditResult[]): Generator<string> {
+  const { left, comments } = duplicateUnits(results);
+  for (const c of comments) yield `${c}\n`;
+  for (const [name, help] of UNIT_METRICS) {
+    for (const line of familyHead(name, help)) yield `${line}\n`;
+    // Units are visited once per family and their samples formatted at once: the file's
+    // samples never exist all together.
+    for (let i = 0; i < results.length; i++) {
+      if (left.has(i)) continue;
+      for (const s of unitSamples(name, results[i]!)) yield `${formatSample(name, s)}\n`;
+    }
+  }
+}
+
+/** Which units repeat an earlier one's labels (by index), and the comment line for each. */
+function duplicateUnits(results: readonly AuditResult[]): { left: ReadonlySet<number>; comments: string[] } {
   const seen = new Set<string>();
-  const units: AuditResult[] = [];
+  const left = new Set<number>();
   const comments: string[] = [];
-  for (const r of results) {
+  results.forEach((r, i) => {
     const key = labelKey(unitLabels(r));
     if (seen.has(key)) {
       comments.push(`# ats-audit: left out a second unit with the same labels: ${escapeControls(targetKey(r.target))}`);
-      continue;
+      left.add(i);
+      return;
     }
     seen.add(key);
-    units.push(r);
-  }
-  return { units, comments };
+  });
+  return { left, comments };
 }
 
 /**
- * The report as a .prom file: the per-unit families (renderUnitMetrics), then the run's.
- * Fleet totals count every unit, duplicates included.
+ * The report as a .prom file in chunks (see chunks.ts): the per-unit families
+ * (renderUnitMetrics), then the run's. Fleet totals count every unit, duplicates included.
  */
+export function prometheusChunks(results: readonly AuditResult[], meta: PrometheusMeta): ReportChunks {
+  return reiterable(() => batched(prometheusLines(results, meta)));
+}
+
+function* prometheusLines(results: readonly AuditResult[], meta: PrometheusMeta): Generator<string> {
+  yield* unitMetricLines(results);
+  yield `${runFamilies(results, meta).flatMap(familyLines).join('\n')}\n`;
+}
+
+/** The report as a .prom file: see prometheusChunks. */
 export function renderPrometheus(results: readonly AuditResult[], meta: PrometheusMeta): string {
-  return `${renderUnitMetrics(results)}${runFamilies(results, meta).flatMap(familyLines).join('\n')}\n`;
+  return joinChunks(prometheusChunks(results, meta));
 }

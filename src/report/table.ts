@@ -13,6 +13,7 @@ import type { AuditResult } from '../audit/audit-result.js';
 import { VERDICTS, type Verdict } from '../audit/finding.js';
 import { formatChange } from './changes-text.js';
 import { targetKey } from '../targets/target.js';
+import { batched, joinChunks, reiterable, type ReportChunks } from './chunks.js';
 import { formatAmps } from './columns.js';
 import { forTerminal } from './sanitize.js';
 import { formatSummary, summarize } from './summary.js';
@@ -114,17 +115,45 @@ interface Layout {
   readonly widths: ReadonlyMap<number, number>;
 }
 
+/** What the layout needs to know of all the rows: each column's widest cell and whether any is filled. */
+interface ColumnStats {
+  /** Widest cell per column (BLANK for an empty one), header included. */
+  readonly widest: number[];
+  readonly filled: boolean[];
+}
+
+/** The terminal-safe cells of one row, per COLUMNS (undefined: no value). */
+function rowCells(r: AuditResult): Array<string | undefined> {
+  return COLUMNS.map((col) => {
+    const v = col.value(r);
+    return v ? forTerminal(v) : undefined;
+  });
+}
+
+/** One pass over the rows; their cells are not kept (they are made again as each row is written). */
+function columnStats(rows: Iterable<AuditResult>): ColumnStats {
+  const widest = COLUMNS.map((col) => displayWidth(col.header));
+  const filled = COLUMNS.map(() => false);
+  for (const r of rows) {
+    rowCells(r).forEach((cell, i) => {
+      widest[i] = Math.max(widest[i]!, displayWidth(cell ?? BLANK));
+      if (cell !== undefined) filled[i] = true;
+    });
+  }
+  return { widest, filled };
+}
+
 /**
  * Which columns and how wide: each as wide as its widest cell (up to `max`); optional columns
  * nobody fills are left out; then, while the row is wider than `width`, the column with the
  * lowest `fold` moves under the row; last, HOST narrows (its cells wrap).
  */
-function layout(cells: ReadonlyArray<ReadonlyArray<string | undefined>>, width: number): Layout {
+function layout(stats: ColumnStats, width: number): Layout {
   const natural = COLUMNS.map((col, i) => {
-    const widest = Math.max(displayWidth(col.header), ...cells.map((row) => displayWidth(row[i] ?? BLANK)));
+    const widest = stats.widest[i]!;
     return col.max === undefined ? widest : Math.min(widest, Math.max(col.max, displayWidth(col.header)));
   });
-  let shown = COLUMNS.map((_c, i) => i).filter((i) => !COLUMNS[i]!.optional || cells.some((row) => row[i] !== undefined));
+  let shown = COLUMNS.map((_c, i) => i).filter((i) => !COLUMNS[i]!.optional || stats.filled[i]);
   const folded: number[] = [];
   const rowWidth = () => shown.reduce((sum, i) => sum + natural[i]!, 0) + GAP.length * (shown.length - 1);
   const foldable = () => shown.filter((i) => COLUMNS[i]!.fold !== undefined).sort((a, b) => COLUMNS[a]!.fold! - COLUMNS[b]!.fold!);
@@ -165,25 +194,32 @@ function actionLines(c: Colors, r: AuditResult, width: number): string[] {
   );
 }
 
+/**
+ * The table in chunks (see chunks.ts): column widths from a first pass over the rows, then the
+ * header, each row (cells made again), the actions and the summary, line by line.
+ */
+export function tableChunks(results: readonly AuditResult[], opts: TableOptions): ReportChunks {
+  return reiterable(() => batched(tableLines(results, opts)));
+}
+
 export function renderTable(results: readonly AuditResult[], opts: TableOptions): string {
+  return joinChunks(tableChunks(results, opts));
+}
+
+/** The table's lines, each ending in `\n`. */
+function* tableLines(results: readonly AuditResult[], opts: TableOptions): Generator<string> {
   const c = pc.createColors(opts.color);
   const width = opts.width && opts.width > 0 ? Math.floor(opts.width) : DEFAULT_TABLE_WIDTH;
   const sorted = inReportOrder(results);
 
-  const cells = sorted.map((r) =>
-    COLUMNS.map((col) => {
-      const v = col.value(r);
-      return v ? forTerminal(v) : undefined;
-    }),
-  );
-  const { shown, folded, widths } = layout(cells, width);
+  const { shown, folded, widths } = layout(columnStats(sorted), width);
   // Folded values and the reason go under the row, starting below the second column.
   const indent = (widths.get(0) ?? 0) + GAP.length;
   const textWidth = Math.max(MIN_TEXT_WIDTH, width - indent);
 
-  const lines: string[] = [c.bold(shown.map((i) => padToWidth(COLUMNS[i]!.header, widths.get(i) ?? 0)).join(GAP).trimEnd())];
-  sorted.forEach((r, rowIndex) => {
-    const row = cells[rowIndex] ?? [];
+  yield `${c.bold(shown.map((i) => padToWidth(COLUMNS[i]!.header, widths.get(i) ?? 0)).join(GAP).trimEnd())}\n`;
+  for (const r of sorted) {
+    const row = rowCells(r);
     // Each cell wrapped inside its column: a row may take several lines, a cell is never cut.
     const wrapped = shown.map((i) => wrapToWidth(row[i] ?? BLANK, widths.get(i) ?? 1));
     const height = Math.max(...wrapped.map((w) => w.length));
@@ -192,23 +228,26 @@ export function renderTable(results: readonly AuditResult[], opts: TableOptions)
         const padded = padToWidth(wrapped[k]![line] ?? '', widths.get(i) ?? 0);
         return i === 0 ? paintVerdict(c, r.finding.verdict, padded) : padded;
       });
-      lines.push(parts.join(GAP).trimEnd());
+      yield `${parts.join(GAP).trimEnd()}\n`;
     }
     const extra = folded.filter((i) => row[i] !== undefined).map((i) => `${COLUMNS[i]!.label} ${row[i]}`);
     for (const l of [...itemLines(extra, textWidth), ...wrapToWidth(forTerminal(r.finding.reason, LONG_TEXT_MAX), textWidth)]) {
-      if (l) lines.push(' '.repeat(indent) + l);
+      if (l) yield `${' '.repeat(indent)}${l}\n`;
     }
-  });
-
-  const needAction = sorted.filter((r) => r.finding.verdict === 'at-risk' || r.finding.verdict === 'unknown');
-  if (needAction.length > 0) {
-    lines.push('', c.bold('Before upgrading:'));
-    for (const r of needAction) lines.push(...actionLines(c, r, width).map((l) => l.trimEnd()));
   }
 
-  lines.push('', ...summaryLines(results, width, c));
-  if (opts.changes !== undefined) lines.push(...wrapToWidth(`Changes ${forTerminal(opts.changes, 2000)}`, width, Math.max(MIN_TEXT_WIDTH, width - 2)).map((l, i) => (i === 0 ? l : `  ${l}`)));
-  return `${lines.join('\n')}\n`;
+  const needsAction = (r: AuditResult) => r.finding.verdict === 'at-risk' || r.finding.verdict === 'unknown';
+  if (sorted.some(needsAction)) {
+    yield `\n${c.bold('Before upgrading:')}\n`;
+    for (const r of sorted) if (needsAction(r)) for (const l of actionLines(c, r, width)) yield `${l.trimEnd()}\n`;
+  }
+
+  yield '\n';
+  for (const l of summaryLines(results, width, c)) yield `${l}\n`;
+  if (opts.changes !== undefined) {
+    const lines = wrapToWidth(`Changes ${forTerminal(opts.changes, 2000)}`, width, Math.max(MIN_TEXT_WIDTH, width - 2));
+    for (const [i, l] of lines.entries()) yield `${i === 0 ? l : `  ${l}`}\n`;
+  }
 }
 
 /** `name x, site DC1, AOS/app v3.7.4/v3.7.1`: broken between items, an item only when longer than a line. */

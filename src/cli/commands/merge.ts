@@ -11,6 +11,8 @@ import { parseDuration } from '../duration.js';
 import { UsageError, type Io } from '../io.js';
 import { FORMATS, outputWidth, resolveFormat, type Format } from '../options.js';
 import { checkOutputFile, isStdoutName } from '../output/destination.js';
+import type { ReportData } from '../output/report-data.js';
+import { endingInNewline, writeToSink } from '../output/report-stream.js';
 import { writeReportFile } from '../output/write-report.js';
 import { loadAdvisorySet } from './advisories.js';
 import { toolVersion } from './scan.js';
@@ -90,19 +92,20 @@ export async function runMerge(args: MergeArgs, io: Io, now: () => Date = () => 
     width: outputWidth(args.output ? {} : io.stdout, io.env),
     excel: args.excel,
   };
-  const rendered = renderer.bytes ? await renderer.bytes(inReportOrder(results), ctx) : renderer.render(inReportOrder(results), ctx);
-  const text = typeof rendered !== 'string' || rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+  const sorted = inReportOrder(results);
+  // Text is rendered chunk by chunk as it is written: the whole report is never one string.
+  const report: ReportData = renderer.bytes ? await renderer.bytes(sorted, ctx) : endingInNewline(renderer.chunks(sorted, ctx));
   if (destination) {
-    const outcome = writeReportFile(destination, text);
+    const outcome = writeReportFile(destination, report);
     if (!outcome.ok) {
       say(outcome.savedTo === undefined ? `${outcome.message}: the report follows on standard output` : outcome.message);
-      if (outcome.savedTo === undefined) io.stdout.write(text);
+      if (outcome.savedTo === undefined) await writeToSink(io.stdout, report);
       // A report nobody received never gets a verdict's exit code (as in scan).
       return EXIT.internalError;
     }
     if (!args.quiet) say(`merged ${results.length} unit(s) from ${reports.length} report(s) into ${destination.given} (${format})`);
   } else {
-    io.stdout.write(text);
+    await writeToSink(io.stdout, report);
   }
   const code = exitCodeFor(results.map((r) => r.finding.verdict));
   return code === EXIT.atRisk || bad === 0 ? code : EXIT.usage;

@@ -1,5 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { checkOutputFile, type FileDestination, type InputFile } from '../output/destination.js';
+import type { ReportData } from '../output/report-data.js';
+import { endingInNewline, writeToSink } from '../output/report-stream.js';
 import { writeReportFile } from '../output/write-report.js';
 import { configLocation } from '../../credentials/config-file.js';
 import type { Advisory } from '../../audit/advisory.js';
@@ -264,8 +266,8 @@ async function writeReport(
     // Every format lists units in the same order: worst verdict first, then site and host.
     const sorted = inReportOrder(results.map(out.withChange));
     const ctx = { ...out.ctx, baseline: comparison };
-    const rendered = out.renderer.bytes ? await out.renderer.bytes(sorted, ctx) : out.renderer.render(sorted, ctx);
-    const report = typeof rendered !== 'string' || rendered === '' || rendered.endsWith('\n') ? rendered : `${rendered}\n`;
+    // Text is rendered chunk by chunk as it is written: the whole report is never one string.
+    const report: ReportData = out.renderer.bytes ? await out.renderer.bytes(sorted, ctx) : endingInNewline(out.renderer.chunks(sorted, ctx));
     if (run.destination) {
       const outcome = writeReportFile(run.destination, report);
       if (outcome.ok) {
@@ -275,10 +277,10 @@ async function writeReport(
         delivered = false;
         // The last place left, when even the fallback file failed: the results are not lost.
         run.say(outcome.savedTo === undefined ? `${outcome.message}: the report follows on standard output` : outcome.message);
-        if (outcome.savedTo === undefined) io.stdout.write(report);
+        if (outcome.savedTo === undefined) await writeToSink(io.stdout, report);
       }
     } else {
-      io.stdout.write(report);
+      await writeToSink(io.stdout, report);
     }
   }
   // Formats without a place for it (CSV, ndjson, Prometheus, HTML) get the changes line on stderr.

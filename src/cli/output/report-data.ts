@@ -1,0 +1,67 @@
+import { writeSync } from 'node:fs';
+import type { ReportChunks } from '../../report/chunks.js';
+
+/**
+ * A report to write: its whole text or bytes, or its text in chunks (report/chunks.ts). Chunks
+ * must be re-iterable (each iteration renders afresh): a failed write is retried elsewhere
+ * (saveFallback) by rendering again.
+ */
+export type ReportData = string | Uint8Array | ReportChunks;
+
+/** At least this many bytes are gathered before one write. */
+const WRITE_BYTES = 1 << 16;
+
+/**
+ * Rendering failed while the report was being written (the chunks threw): a fault of the
+ * renderer, not of the destination, so no other destination would do better. `cause` is
+ * what was thrown.
+ */
+export class ReportRenderError extends Error {
+  override readonly name = 'ReportRenderError';
+  constructor(override readonly cause: unknown) {
+    super(`rendering the report failed: ${(cause as Error)?.message ?? String(cause)}`);
+  }
+}
+
+/** Writes every byte of `data` to `fd`, chunk by chunk; throws ReportRenderError when the chunks throw. */
+export function writeDataSync(fd: number, data: ReportData): void {
+  if (typeof data === 'string' || data instanceof Uint8Array) {
+    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
+    return;
+  }
+  let pending = '';
+  for (const chunk of rendered(data)) {
+    pending += chunk;
+    // A chunk never ends inside a surrogate pair (chunks.ts), so each encodes on its own.
+    if (pending.length >= WRITE_BYTES) {
+      writeAll(fd, Buffer.from(pending, 'utf8'));
+      pending = '';
+    }
+  }
+  if (pending !== '') writeAll(fd, Buffer.from(pending, 'utf8'));
+}
+
+/** The chunks, with whatever rendering throws wrapped in ReportRenderError. */
+function* rendered(chunks: ReportChunks): Generator<string> {
+  let it: Iterator<string>;
+  try {
+    it = chunks[Symbol.iterator]();
+  } catch (e) {
+    throw new ReportRenderError(e);
+  }
+  for (;;) {
+    let next: IteratorResult<string>;
+    try {
+      next = it.next();
+    } catch (e) {
+      throw new ReportRenderError(e);
+    }
+    if (next.done) return;
+    yield next.value;
+  }
+}
+
+/** One write(2) may be short: loop until every byte is written. */
+function writeAll(fd: number, bytes: Uint8Array): void {
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off, bytes.length - off);
+}
