@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { guardStdout, stdoutFailed } from './output/stdout-guard.js';
 import { hideSecretArgs } from './secret-args.js';
+import { heapForStartUp } from './heap-policy.js';
 
 // The entry point. Before anything else loads: take secrets off the process title (and with it
 // /proc/PID/cmdline), and watch standard output for a reader that goes away.
@@ -15,6 +16,7 @@ const argv = relaunchedArgv() ?? process.argv.slice(2);
 const shown = hideSecretArgs(argv);
 if (shown) process.title = ['ats-audit', ...shown].join(' ');
 guardStdout();
+heapForStartUp();
 
 const { main } = await import('./main.js');
 const { RelaunchNeeded } = await import('./run-credentials.js');
