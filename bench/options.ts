@@ -1,7 +1,11 @@
 // Command line of the benchmark (node dist/bench/run.js --help).
 
 import { parseArgs } from 'node:util';
+import { FORMAT_NAMES } from '../src/report/formats.js';
 import { ALL_TOOL_NAMES, TOOL_NAMES, type ToolName } from './tools.js';
+
+/** The report formats of `ats-audit scan --format`, as --formats takes them. */
+const REPORT_FORMAT_NAMES: readonly string[] = FORMAT_NAMES;
 
 export type Scenario = 'live' | 'dead' | 'sparse';
 
@@ -25,6 +29,8 @@ export interface BenchOptions {
   readonly oursArgs: readonly string[];
   /** An earlier build's dist/bin/ats-audit.js, run as the tool `ats-audit-before` (live scenario). */
   readonly before?: string;
+  /** Dead and sparse: report formats ats-audit also runs in, once each, for their peak memory. */
+  readonly formats: readonly string[];
   /** snmpget: timeout s and retries, as snmpget takes them. */
   readonly snmpgetTimeoutS: number;
   readonly snmpgetRetries: number;
@@ -66,6 +72,8 @@ Options
   --silent F --closed F  dead: shares of silent and closed units (default 0.1 and 0.05)
   --community C        (default public)
   --ours-arg ARG       extra argument for ats-audit, repeatable (e.g. --ours-arg=--concurrency=1000)
+  --formats a,b|all    dead, sparse: after the timed runs, ats-audit once more on all the targets per report
+                       format (table, csv, json, ndjson, prometheus, html, xlsx): wall time and peak RSS each
   --before FILE        live: also run an earlier build (its dist/bin/ats-audit.js) as ats-audit-before, in the
                        same rounds, so that CPU per unit compares like for like
   --snmpget-timeout S  snmpget -t (default 2)     --snmpget-retries N  snmpget -r (default 1)
@@ -110,6 +118,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
       community: { type: 'string' },
       'ours-arg': { type: 'string', multiple: true },
       before: { type: 'string' },
+      formats: { type: 'string' },
       'snmpget-timeout': { type: 'string' },
       'snmpget-retries': { type: 'string' },
       'xargs-procs': { type: 'string' },
@@ -137,6 +146,10 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
   for (const t of tools) if (!ALL_TOOL_NAMES.includes(t)) throw new Error(`bench: --tools: unknown tool ${t} (known: ${ALL_TOOL_NAMES.join(', ')})`);
   if (tools.includes('ats-audit-before') && !values.before) throw new Error('bench: --tools ats-audit-before needs --before FILE (an earlier build of dist/bin/ats-audit.js)');
   if (!live && tools.some((t) => t !== 'ats-audit' && t !== 'braa')) throw new Error(`bench: --scenario ${scenario} runs ats-audit and braa only`);
+  for (const f of values.formats && values.formats !== 'all' ? values.formats.split(',').map((x) => x.trim()) : []) {
+    if (!REPORT_FORMAT_NAMES.includes(f)) throw new Error(`bench: --formats: unknown format ${f} (known: ${REPORT_FORMAT_NAMES.join(', ')})`);
+  }
+  if (values.formats && live) throw new Error('bench: --formats is for --scenario dead or sparse');
   const share = (n: number) => n >= 0 && n <= 1;
   return {
     scenario,
@@ -152,6 +165,7 @@ export function parseOptions(argv: readonly string[]): BenchOptions | 'help' {
     community: values.community ?? 'public',
     oursArgs: values['ours-arg'] ?? [],
     ...(values.before ? { before: values.before } : {}),
+    formats: values.formats === undefined ? [] : values.formats === 'all' ? [...REPORT_FORMAT_NAMES] : values.formats.split(',').map((f) => f.trim()),
     snmpgetTimeoutS: num('snmpget-timeout', values['snmpget-timeout'], 2, (n) => n > 0 && n <= 60),
     snmpgetRetries: num('snmpget-retries', values['snmpget-retries'], 1, whole(0, 10)),
     xargsProcs: num('xargs-procs', values['xargs-procs'], 64, whole(1, 4096)),

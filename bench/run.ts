@@ -7,7 +7,7 @@
 // rotate the tool order; each timed run is checked too (ats-audit: verdicts from its CSV).
 
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +18,7 @@ import { parseOptions, USAGE, type BenchOptions } from './options.js';
 import { openFileLimit } from './proc.js';
 import { startSimulator, type RunningSimulator, type SimulatorOptions } from './simulator-process.js';
 import { fixed, markdownTable, max, median, percent } from './table.js';
-import { makeTool, type RunCheck, type Tool, type ToolSettings } from './tools.js';
+import { makeTool, oursInFormat, type RunCheck, type Tool, type ToolSettings } from './tools.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -357,6 +357,66 @@ function oursTiming(o: BenchOptions): { timeoutMs: number; retries: number } {
 const RSS_LIMIT_MB = 200;
 
 /**
+ * --formats: ats-audit once more against every unit per report format (a fresh responder each
+ * time), for the wall time and peak RSS of each; the report's units are counted where the
+ * format is easily read (csv, ndjson, json), else only its size is shown.
+ */
+async function formatRuns(
+  o: BenchOptions,
+  s: ToolSettings,
+  fleet: readonly TruthUnit[],
+  simOptions: SimulatorOptions,
+  inputDir: string,
+  work: string,
+): Promise<{ text: string; ok: boolean }> {
+  if (o.formats.length === 0) return { text: '', ok: true };
+  const rows: string[][] = [];
+  let ok = true;
+  for (const format of o.formats) {
+    const runDir = join(work, `format-${format}`);
+    mkdirSync(runDir, { recursive: true });
+    const output = join(runDir, `report.${format}`);
+    const sim = await startSimulator(simOptions);
+    activeSimulator = sim;
+    let m: Measurement;
+    try {
+      sameFleet(sim, fleet);
+      m = await measure(oursInFormat(s, inputDir, format, output), {
+        deadlineMs: o.maxRunS * 1000,
+        sampleMs: o.sampleMs,
+        watchPid: sim.pid,
+        timeFile: join(runDir, 'time.txt'),
+        onStart: (pid) => (activeToolGroup = pid),
+      });
+    } finally {
+      activeToolGroup = undefined;
+      await sim.stop();
+      activeSimulator = undefined;
+    }
+    const written = existsSync(output) ? readFileSync(output) : undefined;
+    const units =
+      written === undefined
+        ? undefined
+        : format === 'csv'
+          ? written.toString('utf8').split('\r\n').filter(Boolean).length - 1
+          : format === 'ndjson'
+            ? written.toString('utf8').split('\n').filter(Boolean).length
+            : format === 'json'
+              ? (JSON.parse(written.toString('utf8')) as { units: unknown[] }).units.length
+              : undefined;
+    const runOk = written !== undefined && written.length > 0 && (units === undefined || units === fleet.length) && (m.maxRssMb ?? Infinity) < RSS_LIMIT_MB;
+    ok &&= runOk;
+    log(`  format ${format}: ${fixed(m.wallS)} s wall, RSS ${fixed(m.maxRssMb, 0)} MB, report ${written ? fixed(written.length / 2 ** 20, 1) : '-'} MB${units === undefined ? '' : `, ${units} units`}`);
+    rows.push([format, fixed(m.wallS), fixed(m.cpuS), fixed(m.maxRssMb, 0), written ? fixed(written.length / 2 ** 20, 1) : 'none', units === undefined ? '-' : String(units), runOk ? 'ok' : 'NOT OK']);
+  }
+  const text =
+    `\n### ats-audit by report format (${fleet.length} targets, one run each, --format F --output report.F)\n\n` +
+    markdownTable(['format', 'wall s', 'CPU s', 'peak RSS MB', 'report MB', 'units in report', `check (RSS < ${RSS_LIMIT_MB} MB, every unit)`], rows) +
+    '\n';
+  return { text, ok };
+}
+
+/**
  * The dead and sparse scenarios: ats-audit against every unit and against the live ones alone
  * (for the bound); in the sparse scenario braa too, against every unit (the same targets).
  */
@@ -408,6 +468,7 @@ async function runDead(o: BenchOptions, work: string, records: RunRecord[]): Pro
       }
     }
   }
+  const formats = await formatRuns(o, s, fleet, sim, join(work, 'all', ours.name), work);
   const all = summarize(records, 'ats-audit', 'all');
   const liveOnly = summarize(records, 'ats-audit', 'live only');
   const otherAll = others.map((t) => summarize(records, t.name, 'all'));
@@ -459,9 +520,10 @@ async function runDead(o: BenchOptions, work: string, records: RunRecord[]): Pro
       ratios.map((r) => `${r}\n`).join('') +
       (reasons.size
         ? `Why units were unreachable, by simulated behaviour (first run, numbers blanked):\n${[...reasons].map(([k, v]) => `- ${v} × ${k}`).join('\n')}\n`
-        : ''),
+        : '') +
+      formats.text,
   );
-  return wallOk && rssOk && braaOk && all.ok && liveOnly.ok;
+  return wallOk && rssOk && braaOk && all.ok && liveOnly.ok && formats.ok;
 }
 
 async function main(): Promise<number> {

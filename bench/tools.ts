@@ -3,7 +3,7 @@
 // fetched. Every command writes its results to files in its run directory.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { compare, ok as objectsOk, type Comparison, type HostValues } from './compare.js';
 import { FETCHED_OIDS, type TruthUnit } from './ground-truth.js';
 import type { Command } from './measure.js';
@@ -66,6 +66,18 @@ function writeTargets(dir: string, units: readonly TruthUnit[]): void {
  * same command against the same responder in the same rounds, so CPU per unit compares like
  * for like whatever else the machine is doing.
  */
+/**
+ * ats-audit (this tree's build) writing one report in `format` to `output`, otherwise exactly as
+ * the ats-audit tool runs: for the sweep scenarios' --formats (peak memory by report format).
+ */
+export function oursInFormat(s: ToolSettings, input: string, format: string, output: string): Command {
+  const tool = ours(s);
+  const csv = tool.command(input, dirname(output), false);
+  const args = [...csv.args];
+  args.splice(args.indexOf('--format'), 4, '--format', format, '--output', output);
+  return { ...csv, args };
+}
+
 function ours(s: ToolSettings, before = false): Tool {
   const cli = before ? resolve(s.before ?? '') : join(s.root, 'dist', 'bin', 'ats-audit.js');
   // Only -i, --format, --output and --quiet: everything else is the tool's default. The

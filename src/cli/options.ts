@@ -118,7 +118,9 @@ export function scanOptions<T>(y: Argv<T>) {
     .option('sheet', { describe: 'Sheet of an .xlsx inventory to read (default: the first)', type: 'string', requiresArg: true })
     .option('concurrency', {
       alias: 'j',
-      describe: `Units polled at once (default ${DEFAULTS.concurrency}, lowered to fit 'ulimit -n': one UDP socket each)`,
+      describe:
+        `Units polled at once with a UDP socket each (default ${DEFAULTS.concurrency}, lowered to fit 'ulimit -n'). ` +
+        'Left unset, a sweep probes further addresses on one shared socket (a silent one costs no socket); set, it is the limit',
       type: 'number',
     })
     .option('rate', { describe: 'At most this many SNMP requests per second across the scan (gentle on fragile cards)', type: 'number', requiresArg: true })

@@ -3,7 +3,6 @@ import { EXIT } from '../../exit-codes.js';
 import type { PollDeps } from '../../poll/poll-unit.js';
 import { forTerminal } from '../../report/sanitize.js';
 import { parseAllowList } from '../../serve/allow.js';
-import { createExporter } from '../../serve/exporter.js';
 import { parseListen } from '../../serve/probe-request.js';
 import { redact } from '../../snmp/session.js';
 import { parseDuration } from '../duration.js';
@@ -87,6 +86,8 @@ export async function runServe(a: Record<string, unknown>, io: Io, deps?: PollDe
   for (const p of plan.problems) say(`${p.message} (probes naming this profile will be refused)`);
 
   const version = toolVersion();
+  // Loaded here, not with the command line: node:http and the exporter are for `serve` only.
+  const { createExporter } = await import('../../serve/exporter.js');
   const exporter = createExporter(
     {
       advisories: loadAdvisorySet(conn.advisory).map((x) => x.advisory),
