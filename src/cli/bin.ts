@@ -16,6 +16,7 @@ const argv = relaunchedArgv() ?? process.argv.slice(2);
 const shown = hideSecretArgs(argv);
 if (shown) process.title = ['ats-audit', ...shown].join(' ');
 guardStdout();
+// Before the rest of the tool is loaded (see heap-policy.ts: once, here only).
 heapForStartUp();
 
 const { main } = await import('./main.js');

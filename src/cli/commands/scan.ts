@@ -27,7 +27,6 @@ import { BaselineError, changeOf, compareWithBaseline, failOn, readBaselineFile,
 import { formatChangeSummary } from '../../report/changes-text.js';
 import { loadAdvisorySet } from './advisories.js';
 import { reportSettings } from '../report-settings.js';
-import { heapForRun } from '../heap-policy.js';
 import { UsageError, type Io } from '../io.js';
 import { communityOption, listedTargets, listFormat, writeTargetList } from '../list-targets.js';
 import { outputWidth, resolveFormat, type ScanArgs } from '../options.js';
@@ -176,7 +175,6 @@ async function auditAll(run: PreparedRun, out: ReportOutput, args: ScanArgs, io:
   };
   results.forEach(done);
 
-  heapForRun(built.count);
   const concurrency = args.concurrency === undefined ? { value: defaultConcurrency() } : capConcurrency(args.concurrency);
   if (concurrency.note && !args.quiet) say(`note: ${concurrency.note}`);
   const interrupt = new AbortController();
