@@ -67,7 +67,7 @@ export class Prober<T> {
   probe(target: UdpTarget, credentials: CommunityCredentials, tag: T): void {
     const p = new Probe(target.address, target.port, this.encoding(credentials), tag);
     this.waiting++;
-    if (this.closed) return void queueMicrotask(() => this.end(p, interruptedError()));
+    if (this.closed || this.o.signal?.aborted) return void queueMicrotask(() => this.end(p, interruptedError()));
     this.shared.attach(p, p);
     p.prober = this;
     this.transmit(p);

@@ -147,6 +147,20 @@ describe('Prober', () => {
     ]);
   });
 
+  it('once interrupted, a new probe sends nothing and ends interrupted, never before probe() returns', async () => {
+    const quiet = await peer();
+    open.push(quiet);
+    const abort = new AbortController();
+    abort.abort();
+    const { p, ended, until } = prober({ signal: abort.signal });
+    p.probe({ address: '127.0.0.1', port: quiet.port }, credentials, 'late');
+    expect(ended).toEqual([]);
+    await until(1);
+    expect(ended.map((e) => [e.tag, e.error?.kind, e.sent])).toEqual([['late', 'interrupted', 0]]);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(quiet.received).toHaveLength(0);
+  });
+
   it('waits for the pace (--rate) before every datagram, retries included', async () => {
     const quiet = await peer();
     open.push(quiet);
