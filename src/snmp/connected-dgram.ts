@@ -123,7 +123,7 @@ export class SocketPool {
   }
 }
 
-type SendCallback = (error: Error | null, bytes?: number) => void;
+export type SendCallback = (error: Error | null, bytes?: number) => void;
 type Listener = (...args: never[]) => void;
 
 /**
@@ -183,26 +183,11 @@ export class ConnectedSocket {
 
   /** net-snmp's call shape: send(buffer, offset, length, port, address, callback). */
   send(buf: Buffer, offset: number, length: number, port: number, address: string, cb: SendCallback): void {
-    if (port !== this.target.port || address !== this.target.address) {
-      return later(cb, new Error(`refusing to send to ${address}:${port}: this socket belongs to ${this.target.address}:${this.target.port}`));
-    }
-    const gate = this.options.beforeSend;
-    if (!gate) return this.admitted(buf, offset, length, cb);
-    let held: void | Promise<void>;
-    try {
-      held = gate();
-    } catch (error) {
-      return later(cb, error as Error);
-    }
-    if (!held) return this.admitted(buf, offset, length, cb);
-    held.then(
-      () => this.admitted(buf, offset, length, cb),
-      (error: Error) => cb(error),
-    );
+    admitSend(this.target, this.options, port, address, cb, () => this.admitted(buf, offset, length, cb));
   }
 
+  /** The datagram passed admitSend: on the wire once connected. */
   private admitted(buf: Buffer, offset: number, length: number, cb: SendCallback): void {
-    if (this.options.signal?.aborted) return later(cb, abortError());
     if (this.state === 'closed') return later(cb, new Error('socket closed'));
     if (this.failure && this.state !== 'connected') return later(cb, this.failure);
     if (this.state === 'connected') return this.sendNow(buf, offset, length, cb);
@@ -289,6 +274,29 @@ export class ConnectedSocket {
   bind(): this {
     throw new Error('a connected SNMP socket binds when it connects');
   }
+}
+
+/**
+ * What every unit's datagram passes before it leaves, whichever socket carries it (connected
+ * here, shared in shared-dgram.ts): only to the unit's own address and port; then the session's
+ * gate (its budget, the scan's --rate), which may refuse it or hold it back; then, once admitted,
+ * not after the interrupt. `send` is called when all agree; else `cb` gets the error.
+ */
+export function admitSend(target: UdpTarget, options: ConnectedDgramOptions, port: number, address: string, cb: SendCallback, send: () => void): void {
+  if (port !== target.port || address !== target.address) {
+    return later(cb, new Error(`refusing to send to ${address}:${port}: this socket belongs to ${target.address}:${target.port}`));
+  }
+  const admitted = () => (options.signal?.aborted ? later(cb, abortError()) : send());
+  const gate = options.beforeSend;
+  if (!gate) return admitted();
+  let held: void | Promise<void>;
+  try {
+    held = gate();
+  } catch (error) {
+    return later(cb, error as Error);
+  }
+  if (!held) return admitted();
+  held.then(admitted, (error: Error) => cb(error));
 }
 
 function later(cb: SendCallback, error: Error): void {

@@ -1,5 +1,5 @@
 import dgram from 'node:dgram';
-import { handReply, type ConnectedDgramOptions, type UdpTarget } from './connected-dgram.js';
+import { admitSend, handReply, type ConnectedDgramOptions, type SendCallback, type UdpTarget } from './connected-dgram.js';
 
 // One real UDP socket shared by many units, for sweeps. net-snmp is handed a per-unit object
 // (SharedUnitSocket) that sends through the shared socket and receives the replies whose
@@ -134,7 +134,6 @@ export class SharedSocket {
   }
 }
 
-type SendCallback = (error: Error | null, bytes?: number) => void;
 type Listener = (...args: never[]) => void;
 
 /** What net-snmp's Session sees for one unit on the shared socket (the same calls as ConnectedSocket). */
@@ -167,31 +166,9 @@ export class SharedUnitSocket implements SharedListener {
   }
 
   send(buf: Buffer, offset: number, length: number, port: number, address: string, cb: SendCallback): void {
-    if (port !== this.target.port || address !== this.target.address) {
-      return process.nextTick(cb, new Error(`refusing to send to ${address}:${port}: this unit is ${this.target.address}:${this.target.port}`));
-    }
-    const gate = this.options.beforeSend;
-    let held: void | Promise<void>;
-    try {
-      held = gate?.();
-    } catch (error) {
-      return process.nextTick(cb, error as Error);
-    }
-    if (!held) return this.admitted(buf, offset, length, cb);
-    held.then(
-      () => this.admitted(buf, offset, length, cb),
-      (error: Error) => cb(error),
+    admitSend(this.target, this.options, port, address, cb, () =>
+      this.closed ? process.nextTick(cb, new Error('socket closed')) : this.shared.send(buf, offset, length, this.target, cb),
     );
-  }
-
-  private admitted(buf: Buffer, offset: number, length: number, cb: SendCallback): void {
-    if (this.options.signal?.aborted) {
-      const e = new Error('interrupted: nothing more is sent');
-      e.name = 'AbortError';
-      return process.nextTick(cb, e);
-    }
-    if (this.closed) return process.nextTick(cb, new Error('socket closed'));
-    this.shared.send(buf, offset, length, this.target, cb);
   }
 
   close(callback?: () => void): this {
