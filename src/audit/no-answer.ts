@@ -11,7 +11,28 @@ export function interruptedResult(target: Target, reason: string, requests = 0):
   return { target, finding: { verdict: 'unknown', reason, action: 'Audit this unit again.' }, requests };
 }
 
+/** Findings already made, by kind and words: a sweep gives tens of thousands of units the same reason. */
+const made = new Map<string, Finding>();
+/** Distinct reasons kept at most; past it the memory starts again (reasons that name hosts never repeat). */
+const MAX_MADE = 256;
+
+/**
+ * The finding of a unit that gave no usable answer. Units with the same failure in the same
+ * words share one frozen finding: nothing changes a finding once made, and a sweep of a /16 then
+ * holds one reason, not 65,000 copies of it.
+ */
 export function unreachable(f: PollFailure): Finding {
+  const key = `${f.kind}\0${f.message}`;
+  let finding = made.get(key);
+  if (finding === undefined) {
+    if (made.size >= MAX_MADE) made.clear();
+    finding = Object.freeze(makeUnreachable(f));
+    made.set(key, finding);
+  }
+  return finding;
+}
+
+function makeUnreachable(f: PollFailure): Finding {
   return {
     verdict: 'unreachable',
     reason: f.message,

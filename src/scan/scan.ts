@@ -5,7 +5,6 @@ import type { AuditResult } from '../audit/audit-result.js';
 import { classify } from '../audit/classify.js';
 import { evaluate } from '../audit/evaluate.js';
 import { interruptedResult, unreachable } from '../audit/no-answer.js';
-import type { Finding } from '../audit/finding.js';
 import { PROBE_OIDS } from '../poll/oid-map.js';
 import { defaultDeps, INTERRUPTED_BEFORE, INTERRUPTED_WHILE, pollFailure, pollUnit, type PollDeps, type PollOptions } from '../poll/poll-unit.js';
 import { Prober } from '../snmp/probe.js';
@@ -208,9 +207,6 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
     }
     next();
   };
-  /** The finding of a silent probe, the same for every unit on a port (findings are never changed). */
-  const silentFindings = new Map<number, Finding>();
-
   /** A unit on the shared socket gets a session once one is free; `sent`: its probe's datagrams. */
   const withSession = async (unit: Unit, sent: number) => {
     const t = unit.t;
@@ -237,10 +233,6 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
     try {
       if (error.kind === 'interrupted' || abandon.aborted) {
         deliver(interruptedResult(target, sent === 0 ? INTERRUPTED_BEFORE : INTERRUPTED_WHILE, sent));
-      } else if (error.kind === 'timeout') {
-        let finding = silentFindings.get(target.port);
-        if (finding === undefined) silentFindings.set(target.port, (finding = unreachable(pollFailure(error, target))));
-        deliver({ target, finding, requests: sent });
       } else {
         deliver({ target, finding: unreachable(pollFailure(error, target)), requests: sent });
       }
