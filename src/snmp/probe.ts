@@ -45,6 +45,8 @@ export class Prober<T> {
   private head = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly encodings = new Map<string, Buffer>();
+  private lastCredentials: CommunityCredentials | undefined;
+  private lastEncoding: Buffer | undefined;
   private closed = false;
   private waiting = 0;
   /** One error for every silent probe: its words are the same for all. */
@@ -95,6 +97,8 @@ export class Prober<T> {
   }
 
   private encoding(c: CommunityCredentials): Buffer {
+    // A scan hands most units the same credentials object: no key to build for them.
+    if (c === this.lastCredentials) return this.lastEncoding!;
     const key = `${c.version}\0${c.community}`;
     let bytes = this.encodings.get(key);
     if (bytes === undefined) {
@@ -102,6 +106,8 @@ export class Prober<T> {
       bytes = encodeGet(c, this.o.oids);
       this.encodings.set(key, bytes);
     }
+    this.lastCredentials = c;
+    this.lastEncoding = bytes;
     return bytes;
   }
 

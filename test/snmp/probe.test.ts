@@ -81,6 +81,21 @@ describe('Prober', () => {
     expect(varbinds.map((o) => Buffer.concat([Buffer.from([o.tag, o.content.length]), o.content]))).toEqual(PROBE_OIDS.map(oid));
   });
 
+  it('encodes each version and community apart (an inventory may give every row its own)', async () => {
+    const a = await peer(() => true);
+    const b = await peer(() => true);
+    open.push(a, b);
+    const { p, until } = prober();
+    const other = { version: '1', community: 'row-7' } as const;
+    p.probe({ address: '127.0.0.1', port: a.port }, credentials, 'a');
+    p.probe({ address: '127.0.0.1', port: b.port }, other, 'b');
+    p.probe({ address: '127.0.0.1', port: a.port }, { ...credentials }, 'a-again');
+    await until(3);
+    const fields = (msg: Buffer) => children(readTlv(msg, 0).content).slice(0, 2).map((t) => t.content.toString('latin1'));
+    expect(fields(b.received[0]!)).toEqual(['\u0000', 'row-7']);
+    for (const msg of a.received) expect(fields(msg)).toEqual(['\u0001', 'probe-secret']);
+  });
+
   it('tries again after the timeout, and ends silent after retries + 1 datagrams', async () => {
     const quiet = await peer();
     const late = await peer((n) => n === 2);
