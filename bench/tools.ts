@@ -3,7 +3,7 @@
 // fetched. Every command writes its results to files in its run directory.
 
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { compare, ok as objectsOk, type Comparison, type HostValues } from './compare.js';
 import { FETCHED_OIDS, type TruthUnit } from './ground-truth.js';
 import type { Command } from './measure.js';
@@ -62,34 +62,33 @@ function writeTargets(dir: string, units: readonly TruthUnit[]): void {
 }
 
 /**
+ * The command line of ats-audit writing `format` to `output`: only -i, --format, --output and
+ * --quiet (plus --ours-arg), everything else the tool's default. The community goes through the
+ * environment (ats-audit's default is "public" anyway), and no config file is read
+ * (XDG_CONFIG_HOME points where there is none): a config of the person running the benchmark
+ * must not change what is measured.
+ */
+function oursCommand(s: ToolSettings, cli: string, input: string, format: string, output: string): Command {
+  const env: NodeJS.ProcessEnv = { ...process.env, ATS_AUDIT_COMMUNITY: s.community, XDG_CONFIG_HOME: join(s.root, 'bench', 'no-config-here') };
+  delete env.ATS_AUDIT_CONFIG;
+  const args = [cli, 'scan', '-i', join(input, 'targets.txt'), '--quiet', ...s.oursArgs, '--format', format, '--output', output];
+  return { file: process.execPath, args, cwd: s.root, env };
+}
+
+const thisBuild = (s: ToolSettings) => join(s.root, 'dist', 'bin', 'ats-audit.js');
+
+/** This tree's ats-audit writing one report in `format` to `output`: the sweep scenarios' --formats (peak memory by format). */
+export function oursInFormat(s: ToolSettings, input: string, format: string, output: string): Command {
+  return oursCommand(s, thisBuild(s), input, format, output);
+}
+
+/**
  * ats-audit as built in this tree, or (`before`) an earlier build's bin, given by --before: the
  * same command against the same responder in the same rounds, so CPU per unit compares like
  * for like whatever else the machine is doing.
  */
-/**
- * ats-audit (this tree's build) writing one report in `format` to `output`, otherwise exactly as
- * the ats-audit tool runs: for the sweep scenarios' --formats (peak memory by report format).
- */
-export function oursInFormat(s: ToolSettings, input: string, format: string, output: string): Command {
-  const tool = ours(s);
-  const csv = tool.command(input, dirname(output), false);
-  const args = [...csv.args];
-  args.splice(args.indexOf('--format'), 4, '--format', format, '--output', output);
-  return { ...csv, args };
-}
-
 function ours(s: ToolSettings, before = false): Tool {
-  const cli = before ? resolve(s.before ?? '') : join(s.root, 'dist', 'bin', 'ats-audit.js');
-  // Only -i, --format, --output and --quiet: everything else is the tool's default. The
-  // community goes through the environment (ats-audit's default is "public" anyway), and no
-  // config file is read (XDG_CONFIG_HOME points where there is none): a config of the person
-  // running the benchmark must not change what is measured.
-  const base = (input: string) => ['scan', '-i', join(input, 'targets.txt'), '--quiet', ...s.oursArgs];
-  const env = (): NodeJS.ProcessEnv => {
-    const e: NodeJS.ProcessEnv = { ...process.env, ATS_AUDIT_COMMUNITY: s.community, XDG_CONFIG_HOME: join(s.root, 'bench', 'no-config-here') };
-    delete e.ATS_AUDIT_CONFIG;
-    return e;
-  };
+  const cli = before ? resolve(s.before ?? '') : thisBuild(s);
   return {
     name: before ? 'ats-audit-before' : 'ats-audit',
     config: `ATS_AUDIT_COMMUNITY=${s.community} node ${before ? cli : 'dist/bin/ats-audit.js'} scan -i targets.txt --format csv --output report.csv --quiet${
@@ -99,8 +98,7 @@ function ours(s: ToolSettings, before = false): Tool {
     mustMatch: !before,
     prepare: writeTargets,
     command(input, run, verify) {
-      const format = verify ? ['--format', 'json', '--output', join(run, 'report.json')] : ['--format', 'csv', '--output', join(run, 'report.csv')];
-      return { file: process.execPath, args: [cli, ...base(input), ...format], cwd: s.root, env: env() };
+      return verify ? oursCommand(s, cli, input, 'json', join(run, 'report.json')) : oursCommand(s, cli, input, 'csv', join(run, 'report.csv'));
     },
     check(run, units, verify) {
       const notes: string[] = [];
