@@ -23,6 +23,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testPort } from '../helpers/test-net.js';
+import { compareOids } from '../helpers/ber.js';
 
 // The pre-upgrade gate in-process. Most tests run against fake units whose answers change with
 // a fake clock (PollDeps injection: the simulator's own varbinds, served without a socket); one
@@ -43,13 +44,6 @@ const AT_RISK = template('ap7722a-primary-a-loaded');
 const B_PULLED: AtsDescription = { ...AT_RISK, sourceStatus: { A: 'ok', B: 'fail' }, inputVolts: { A: 230, B: 0 } };
 const FIRST_GEN = template('ap7722-first-gen');
 const COMM_LOST = template('ap7723-comm-lost');
-
-const compareOids = (a: string, b: string) => {
-  const x = a.split('.').map(Number);
-  const y = b.split('.').map(Number);
-  for (let i = 0; i < Math.min(x.length, y.length); i++) if (x[i] !== y[i]) return x[i]! - y[i]!;
-  return x.length - y.length;
-};
 
 /** A session that answers from a unit description, as the simulator's agent would. */
 function fakeSession(description: UnitDescription): SnmpSession {
