@@ -17,7 +17,7 @@ const shown = hideSecretArgs(argv);
 if (shown) process.title = ['ats-audit', ...shown].join(' ');
 guardStdout();
 // Before the rest of the tool is loaded (see heap-policy.ts: once, here only).
-heapForStartUp();
+heapForStartUp(argv);
 
 const { main } = await import('./main.js');
 const { RelaunchNeeded } = await import('./run-credentials.js');
