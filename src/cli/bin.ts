@@ -1,11 +1,11 @@
-#!/usr/bin/env node
 import { spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { guardStdout, stdoutFailed } from './output/stdout-guard.js';
 import { hideSecretArgs } from './secret-args.js';
 import { heapForStartUp } from './heap-policy.js';
 
-// The entry point. Before anything else loads: take secrets off the process title (and with it
+// The program, as the shipped bundle starts it (launch.ts runs it through V8's code cache).
+// Before the rest of the tool loads: take secrets off the process title (and with it
 // /proc/PID/cmdline), and watch standard output for a reader that goes away.
 
 /** Where a relaunched child (see relaunch) finds its real arguments. */
@@ -19,17 +19,17 @@ guardStdout();
 // Before the rest of the tool is loaded (see heap-policy.ts: once, here only).
 heapForStartUp(argv);
 
-const { main } = await import('./main.js');
-const { RelaunchNeeded } = await import('./run-credentials.js');
-
-main(argv).then(
-  (code) => exitOnceFlushed(code),
-  (e: unknown) => {
-    if (e instanceof RelaunchNeeded) return relaunch(e.command, e.args);
-    // Only the message: a stack could quote a value that came from a device or a file.
-    process.stderr.write(`ats-audit: internal error: ${(e as Error)?.message ?? String(e)}\n`);
-    process.exitCode = 1;
-  },
+// No top-level await: the bundle is CommonJS (see code-cache.ts).
+void Promise.all([import('./main.js'), import('./run-credentials.js')]).then(([{ main }, { RelaunchNeeded }]) =>
+  main(argv).then(
+    (code) => exitOnceFlushed(code),
+    (e: unknown) => {
+      if (e instanceof RelaunchNeeded) return relaunch(e.command, e.args);
+      // Only the message: a stack could quote a value that came from a device or a file.
+      process.stderr.write(`ats-audit: internal error: ${(e as Error)?.message ?? String(e)}\n`);
+      process.exitCode = 1;
+    },
+  ),
 );
 
 /**

@@ -24,6 +24,7 @@ import { countBySite, NO_SITE, VERDICT_COLORS } from './html-chart.js';
 import { escapeControls } from './sanitize.js';
 import { summarize } from './summary.js';
 import { inReportOrder } from './order.js';
+import { excelJs } from '../xlsx-library.js';
 
 export interface XlsxMeta {
   readonly version: string;
@@ -121,7 +122,7 @@ function shownLength(value: XlsxValue, name: string): number {
  */
 export async function writeXlsx(results: readonly AuditResult[], meta: XlsxMeta, out: Writable): Promise<XlsxStats> {
   // Loaded on first use: the CLI needs it only for this format.
-  const { default: ExcelJS } = await import('exceljs');
+  const ExcelJS = excelJs();
   const book = new ExcelJS.stream.xlsx.WorkbookWriter({ stream: out, useStyles: true, useSharedStrings: false });
   book.creator = `ats-audit ${meta.version}`;
   book.created = meta.generatedAt;

@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import pLimit from 'p-limit';
 import type { Advisory } from '../audit/advisory.js';
@@ -164,6 +165,9 @@ export function createExporter(options: ExporterOptions, deps: PollDeps = defaul
     }
   };
 
+  // node:http is required here, not imported: the shipped bundle is one CommonJS file whose
+  // imports all load at start (src/cli/code-cache.ts), and only `serve` needs a web server.
+  const { createServer } = createRequire(import.meta.url)('node:http') as typeof import('node:http');
   const server: Server = createServer((req, res) => {
     busy++;
     res.setHeader('X-Content-Type-Options', 'nosniff');

@@ -9,11 +9,12 @@
 
 import { problem, readRows, type Inventory, type InventoryRow } from './inventory.js';
 import type { SpecOptions } from './spec.js';
+import { excelJs } from '../xlsx-library.js';
 
 /** `file` is the path to open; `label` names it in messages. */
 export async function readXlsxInventory(file: string, label: string, options: SpecOptions, sheet?: string): Promise<Inventory> {
   const refuse = (reason: string): Inventory => ({ format: 'xlsx', entries: [], errors: [], notes: [], refused: problem(label, 1, undefined, reason) });
-  const { default: ExcelJS } = await import('exceljs');
+  const ExcelJS = excelJs();
   // The streaming reader: rows one at a time, no workbook model (a 65,536-row workbook is read in
   // about a third of the memory of workbook.xlsx.readFile).
   const reader = new ExcelJS.stream.xlsx.WorkbookReader(file, {
