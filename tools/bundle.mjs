@@ -34,7 +34,7 @@ await build({
   // its dependencies' old Buffer() calls would sit outside node_modules and Node would print a
   // DeprecationWarning.
   external: ['exceljs'],
-  output: { dir: DIR, entryFileNames: 'ats-audit.cjs', format: 'cjs', codeSplitting: false, cleanDir: true },
+  output: { dir: DIR, entryFileNames: 'ats-audit.cjs', format: 'cjs', codeSplitting: false, cleanDir: true, charset: 'ascii', comments: { legal: true, annotation: false, jsdoc: false } },
 });
 
 await build({
