@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import Module, { createRequire } from 'node:module';
 import { dirname } from 'node:path';
 import { Script } from 'node:vm';
+import { tuneForShortRuns } from './v8-tuning.js';
 
 // The shipped tool is one CommonJS file (dist/bin/ats-audit.cjs), run through V8's code cache:
 // V8 then takes the bundle's compiled code from a file instead of parsing and compiling ~700 KB
@@ -14,8 +15,8 @@ import { Script } from 'node:vm';
 // - V8 checks a cache against its own version, its flags and the source before using any of
 //   it, and compiles afresh when it does not match (an upgraded Node, a run that sets a V8 flag
 //   before loading the bundle). A missing or rejected cache costs start-up time, nothing else.
-// - The build and the launcher compile the very same text (`compileBundle`), or V8 would reject
-//   the cache every time.
+// - The build and the launcher compile the very same text under the very same V8 flags
+//   (`compileBundle` sets them: v8-tuning.ts), or V8 would reject the cache every time.
 // - V8 matches a cache to its source by length, not content. So the cache is written right
 //   after the bundle it belongs to, into the directory the bundler has just emptied, and nothing
 //   else writes either file.
@@ -33,8 +34,12 @@ export interface CompiledBundle {
   run(): void;
 }
 
-/** Compiles the CommonJS bundle at `bundle`, with its code cache when there is a usable one. */
+/**
+ * Sets the tool's V8 flags (v8-tuning.ts), then compiles the CommonJS bundle at `bundle`, with
+ * its code cache when there is a usable one. For the launcher and the build's warm-up only.
+ */
 export function compileBundle(bundle: string): CompiledBundle {
+  tuneForShortRuns();
   const source = Module.wrap(readFileSync(bundle, 'utf8'));
   const cachedData = readCache(cacheFileOf(bundle));
   // The bundle has no import(): exceljs and node:http are required lazily (see

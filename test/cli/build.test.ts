@@ -20,11 +20,15 @@ describe('the build', () => {
     const r = execFile(BIN, ['--version']);
     return new Promise<void>((resolve, reject) => {
       let out = '';
+      let err = '';
       r.stdout?.on('data', (d: Buffer) => (out += d.toString()));
+      r.stderr?.on('data', (d: Buffer) => (err += d.toString()));
       r.on('exit', (code) => {
         try {
           expect(code).toBe(0);
           expect(out.trim()).toMatch(/^\d+\.\d+\.\d+$/);
+          // Not even a word from V8 about the flags the launcher sets (v8-tuning.ts).
+          expect(err).toBe('');
           resolve();
         } catch (e) {
           reject(e);
