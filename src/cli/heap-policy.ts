@@ -8,8 +8,8 @@ import v8 from 'node:v8';
 // 30 % at a time means more frequent (short) full collections and a lower peak.
 //
 // Only a run that reads or writes a workbook sets it. exceljs allocates the most by far: a
-// 65,536-target sweep written as .xlsx peaked at 218 MB of resident memory without the flag
-// (169 MB with it), while every text format stayed under 190 MB without it. And the flag is not
+// 65,536-target sweep written as .xlsx peaked at 212 MB of resident memory without the flag
+// (169 MB with it), while every text format stayed under 185 MB without it. And the flag is not
 // free: changing any V8 flag changes the hash V8 checks code caches against, so Node's own
 // modules loaded afterwards are compiled afresh: about 25 ms more start-up, 2 % of a
 // 2,000-unit scan's CPU. (The tool's bundle is compiled before this runs, under the flags of
