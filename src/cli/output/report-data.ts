@@ -8,9 +8,6 @@ import type { ReportChunks } from '../../report/chunks.js';
  */
 export type ReportData = string | Uint8Array | ReportChunks;
 
-/** At least this many bytes are gathered before one write. */
-const WRITE_BYTES = 1 << 16;
-
 /**
  * Rendering failed while the report was being written (the chunks threw): a fault of the
  * renderer, not of the destination, so no other destination would do better. `cause` is
@@ -23,22 +20,15 @@ export class ReportRenderError extends Error {
   }
 }
 
-/** Writes every byte of `data` to `fd`, chunk by chunk; throws ReportRenderError when the chunks throw. */
+/**
+ * Writes every byte of `data` to `fd`, chunk by chunk as they are rendered (a renderer's chunks
+ * are already some 64 KB each: report/chunks.ts); throws ReportRenderError when the chunks throw.
+ */
 export function writeDataSync(fd: number, data: ReportData): void {
-  if (typeof data === 'string' || data instanceof Uint8Array) {
-    writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
-    return;
-  }
-  let pending = '';
-  for (const chunk of rendered(data)) {
-    pending += chunk;
-    // A chunk never ends inside a surrogate pair (chunks.ts), so each encodes on its own.
-    if (pending.length >= WRITE_BYTES) {
-      writeAll(fd, Buffer.from(pending, 'utf8'));
-      pending = '';
-    }
-  }
-  if (pending !== '') writeAll(fd, Buffer.from(pending, 'utf8'));
+  if (typeof data === 'string') return writeAll(fd, Buffer.from(data, 'utf8'));
+  if (data instanceof Uint8Array) return writeAll(fd, data);
+  // A chunk never ends inside a surrogate pair (chunks.ts), so each encodes on its own.
+  for (const chunk of rendered(data)) writeAll(fd, Buffer.from(chunk, 'utf8'));
 }
 
 /** The chunks, with whatever rendering throws wrapped in ReportRenderError. */
