@@ -80,13 +80,13 @@ class GatedSession implements SnmpSession {
   ) {}
 
   async get(oids: readonly string[]): Promise<Varbind[]> {
-    await gate(this.options);
+    refuseIfInterrupted(this.options);
     this.requests++;
     return this.session.get(oids);
   }
 
   async next(oid: string, maxRepetitions: number): Promise<Varbind[]> {
-    await gate(this.options);
+    refuseIfInterrupted(this.options);
     this.requests++;
     return this.session.next(oid, maxRepetitions);
   }
@@ -172,7 +172,8 @@ function interrupted(requests: number): PollOutcome {
 export const INTERRUPTED_BEFORE = 'scan interrupted before this unit was polled';
 export const INTERRUPTED_WHILE = 'scan interrupted while polling';
 
-async function gate(options: PollOptions): Promise<void> {
+/** Throws once the scan is interrupted or gives up (in an async method: the call rejects). */
+function refuseIfInterrupted(options: PollOptions): void {
   if (options.signal?.aborted || options.abandon?.aborted) throw new SnmpRequestError('interrupted', 'interrupted');
 }
 
