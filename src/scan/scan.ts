@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { ArrayQueue } from '../array-queue.js';
 import { isIP } from 'node:net';
 import type { Advisory } from '../audit/advisory.js';
 import type { AuditResult } from '../audit/audit-result.js';
@@ -190,21 +191,15 @@ export async function scan(targets: Iterable<AuditTarget>, options: ScanOptions,
   /** Units on a socket of their own; units holding a session (those included); units waiting for one. */
   let connected = 0;
   let sessions = 0;
-  const sessionWaits: Array<(() => void) | undefined> = [];
-  let sessionWaitsHead = 0;
+  const sessionWaits = new ArrayQueue<() => void>();
   const takeSession = (): void | Promise<void> => {
     if (sessions < maxInFlight) return void sessions++;
-    return new Promise<void>((resolve) => sessionWaits.push(resolve));
+    return new Promise<void>((resolve) => sessionWaits.enqueue(resolve));
   };
   const releaseSession = () => {
     // A unit waiting takes the place over: the count stays.
-    const next = sessionWaits[sessionWaitsHead];
+    const next = sessionWaits.dequeue();
     if (next === undefined) return void sessions--;
-    sessionWaits[sessionWaitsHead++] = undefined;
-    if (sessionWaitsHead === sessionWaits.length) {
-      sessionWaits.length = 0;
-      sessionWaitsHead = 0;
-    }
     next();
   };
   /** A unit on the shared socket gets a session once one is free; `sent`: its probe's datagrams. */
@@ -317,8 +312,7 @@ class FreshWindow {
   /** Units allowed in the window now. */
   size: number;
   /** Units in start order, so they age in order: one timer, for the oldest, is enough. */
-  private readonly queue: WindowEntry[] = [];
-  private head = 0;
+  private readonly queue = new ArrayQueue<WindowEntry>();
   private timer: NodeJS.Timeout | undefined;
   /** Units in the window now. */
   count = 0;
@@ -343,7 +337,7 @@ class FreshWindow {
     // Whole milliseconds (a small integer needs no box of its own: a sweep holds tens of thousands).
     entry.until = Math.ceil(performance.now()) + this.parkAfterMs;
     entry.out = false;
-    this.queue.push(entry);
+    this.queue.enqueue(entry);
     this.count++;
     this.timer ??= this.arm();
   }
@@ -363,22 +357,15 @@ class FreshWindow {
   /** Drops finished units from the front and parks the ones past their time. */
   private age(): void {
     const now = performance.now();
-    const q = this.queue;
-    while (this.head < q.length) {
-      const e = q[this.head]!;
-      if (!e.out && e.until > now) break;
+    for (let e = this.queue.peek(); e && (e.out || e.until <= now); e = this.queue.peek()) {
+      this.queue.dequeue();
       this.finish(e, false);
-      this.head++;
-    }
-    if (this.head > 1024 && this.head * 2 > q.length) {
-      q.splice(0, this.head);
-      this.head = 0;
     }
   }
 
   private arm(): NodeJS.Timeout | undefined {
     this.age();
-    const oldest = this.queue[this.head];
+    const oldest = this.queue.peek();
     if (!oldest) return undefined;
     return setTimeout(
       () => {

@@ -1,3 +1,4 @@
+import { ArrayQueue } from '../array-queue.js';
 import type { UdpTarget } from './connected-dgram.js';
 import { noAnswer, SnmpRequestError } from './errors.js';
 import { encodeGet, type CommunityCredentials } from './request-bytes.js';
@@ -41,8 +42,7 @@ const interruptedError = () => new SnmpRequestError('interrupted', 'interrupted:
 /** The probes of one scan. `T`: what the caller gets back with each end (its unit). */
 export class Prober<T> {
   /** Probes waiting, in the order of their deadlines (send order); ended ones are skipped. */
-  private readonly queue: Array<Probe<T>> = [];
-  private head = 0;
+  private readonly queue = new ArrayQueue<Probe<T>>();
   private timer: NodeJS.Timeout | undefined;
   private readonly encodings = new Map<string, Buffer>();
   private lastCredentials: CommunityCredentials | undefined;
@@ -80,11 +80,8 @@ export class Prober<T> {
     this.closed = true;
     clearTimeout(this.timer);
     this.timer = undefined;
-    const q = this.queue.splice(this.head);
-    this.head = 0;
-    this.queue.length = 0;
     const interrupted = interruptedError();
-    for (const p of q) this.end(p, interrupted);
+    for (const p of this.queue.drain()) this.end(p, interrupted);
   }
 
   /** Ends one probe (answered when `error` is undefined); only the first end counts. */
@@ -130,18 +127,13 @@ export class Prober<T> {
     });
     // Whole milliseconds: a small integer is stored in the object itself, a fraction would take a box of its own.
     p.due = Math.ceil(performance.now()) + this.o.timeoutMs;
-    this.queue.push(p);
+    this.queue.enqueue(p);
     this.timer ??= this.arm();
   }
 
   private arm(): NodeJS.Timeout | undefined {
-    const q = this.queue;
-    while (this.head < q.length && q[this.head]!.done) this.head++;
-    if (this.head > 1024 && this.head * 2 > q.length) {
-      q.splice(0, this.head);
-      this.head = 0;
-    }
-    const first = q[this.head];
+    while (this.queue.peek()?.done) this.queue.dequeue();
+    const first = this.queue.peek();
     if (!first) return undefined;
     return setTimeout(() => this.expire(), Math.max(1, first.due - performance.now()));
   }
@@ -150,11 +142,8 @@ export class Prober<T> {
   private expire(): void {
     this.timer = undefined;
     const now = performance.now();
-    const q = this.queue;
-    while (this.head < q.length) {
-      const p = q[this.head]!;
-      if (!p.done && p.due > now) break;
-      this.head++;
+    for (let p = this.queue.peek(); p && (p.done || p.due <= now); p = this.queue.peek()) {
+      this.queue.dequeue();
       if (p.done) continue;
       if (p.sent < this.o.retries + 1) this.transmit(p);
       else this.end(p, this.silent);
