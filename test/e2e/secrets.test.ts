@@ -132,12 +132,16 @@ describe('secrets never appear in any output', () => {
     expect(ps).not.toContain(WRONG_COMMUNITY);
   });
 
-  /** /proc/PID/cmdline once the secret is gone from it (or after 3 s), while the process still runs. */
-  async function cmdlineWhileRunning(pid: number, secret: string): Promise<string> {
+  /**
+   * /proc/PID/cmdline once the secret is gone from it (or after 3 s), while the process still
+   * runs. With `started`, only once the process shows that text: a child just forked still
+   * shows its parent's command line, or nothing while it execs.
+   */
+  async function cmdlineWhileRunning(pid: number, secret: string, started?: string): Promise<string> {
     let text = '';
     for (let i = 0; i < 60; i++) {
       text = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-      if (!text.includes(secret)) break;
+      if (text !== '' && !text.includes(secret) && (started === undefined || text.includes(started))) break;
       await new Promise((r) => setTimeout(r, 50));
     }
     // Read again: the process must still be there (its cmdline readable and not empty).
@@ -198,7 +202,7 @@ describe('secrets never appear in any output', () => {
       if (kids) childPid = Number(kids.split(/\s+/)[0]);
     }
     expect(childPid, 'the DES parent started a child').toBeDefined();
-    const childLine = await cmdlineWhileRunning(childPid!, COMMUNITY);
+    const childLine = await cmdlineWhileRunning(childPid!, COMMUNITY, '--openssl-legacy-provider');
     expect(childLine).toContain('--openssl-legacy-provider');
     expect(childLine).not.toContain(COMMUNITY);
     expect(await cmdlineWhileRunning(parent.pid!, COMMUNITY)).not.toContain(COMMUNITY);
